@@ -1,0 +1,36 @@
+/**
+ * Hard limits shared by relay and clients. The relay enforces them (socket.io's
+ * `maxHttpBufferSize` and per-event checks); clients refuse to build anything
+ * larger, so a well-behaved client never meets a rejection.
+ */
+
+/** Largest ciphertext an envelope may carry, in base64url characters (48 KiB of bytes). */
+export const MAX_CIPHERTEXT_CHARS = 65_536;
+
+/** Largest socket.io frame the relay accepts; leaves room for the envelope header. */
+export const MAX_FRAME_BYTES = 72 * 1024;
+
+/** Message ids are 16 random bytes in base64url. */
+export const MESSAGE_ID_CHARS = 22;
+
+/** How many ids one `ack` event may carry. */
+export const MAX_ACK_IDS = 256;
+
+/** Envelopes one address may have waiting in its mailbox. */
+export const MAX_MAILBOX_ENVELOPES = 1_000;
+
+/** Bytes (ciphertext characters) one address may have waiting. */
+export const MAX_MAILBOX_CHARS = 16 * 1024 * 1024;
+
+/** Undelivered envelopes are dropped after this long. */
+export const MAILBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A socket must authenticate within this long or is disconnected. */
+export const AUTH_TIMEOUT_MS = 10_000;
+
+/** Token bucket per socket: sustained events per second and burst size. */
+export const SOCKET_EVENTS_PER_SECOND = 50;
+export const SOCKET_EVENT_BURST = 200;
+
+/** Plaintexts are padded to a multiple of this many bytes so lengths leak little. */
+export const PADDING_BLOCK_BYTES = 256;

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import type { Address } from "../address";
+import { decodeBase64Url, decodeUtf8, encodeBase64Url, utf8 } from "../encoding";
+import { err, ok, type Result } from "../result";
+import {
+  addressOf,
+  publicIdentityFromBytes,
+  signEd25519,
+  verifyEd25519,
+  concatBytes,
+  type IdentityKeyPair,
+  type PublicIdentity,
+} from "../crypto";
+
+import { displayNameSchema, instantSchema, messageIdSchema } from "./schema";
+import type { MessageId } from "../envelope";
+
+/**
+ * An invite replaces a directory: the inviter's public identity, relay and
+ * display name, signed by the inviter. It travels in a URL fragment, which
+ * browsers never send to a server, as `<payload>.<signature>` in base64url.
+ */
+export const INVITE_VERSION = 1;
+const INVITE_DOMAIN = utf8("parley/invite/v1");
+const MAX_INVITE_CHARS = 2_048;
+
+const keySchema = z.string().length(43);
+const invitePayloadSchema = z.object({
+  v: z.literal(INVITE_VERSION),
+  name: displayNameSchema,
+  signingKey: keySchema,
+  agreementKey: keySchema,
+  relay: z.url({ protocol: /^(https?|wss?)$/ }).max(500),
+  inviteId: messageIdSchema,
+  expiresAt: instantSchema,
+});
+
+export type Invite = {
+  readonly name: string;
+  readonly identity: PublicIdentity;
+  readonly address: Address;
+  readonly relay: string;
+  readonly inviteId: MessageId;
+  readonly expiresAt: number;
+};
+
+export type InviteError =
+  | { readonly code: "malformed" }
+  | { readonly code: "bad-signature" }
+  | { readonly code: "expired"; readonly expiresAt: number };
+
+export function createInvite(args: {
+  identity: IdentityKeyPair;
+  name: string;
+  relay: string;
+  inviteId: MessageId;
+  expiresAt: number;
+}): string {
+  const payload = utf8(
+    JSON.stringify({
+      v: INVITE_VERSION,
+      name: args.name,
+      signingKey: encodeBase64Url(args.identity.signing.publicKey),
+      agreementKey: encodeBase64Url(args.identity.agreement.publicKey),
+      relay: args.relay,
+      inviteId: args.inviteId,
+      expiresAt: args.expiresAt,
+    }),
+  );
+  const signature = signEd25519(args.identity.signing.secretKey, concatBytes(INVITE_DOMAIN, payload));
+  return `${encodeBase64Url(payload)}.${encodeBase64Url(signature)}`;
+}
+
+export function parseInvite(token: string, now: number): Result<Invite, InviteError> {
+  if (token.length > MAX_INVITE_CHARS) return err({ code: "malformed" });
+  const [payloadText, signatureText, extra] = token.split(".");
+  if (payloadText === undefined || signatureText === undefined || extra !== undefined)
+    return err({ code: "malformed" });
+  const payload = decodeBase64Url(payloadText);
+  const signature = decodeBase64Url(signatureText);
+  if (payload === undefined || signature === undefined) return err({ code: "malformed" });
+  const json = decodeUtf8(payload);
+  if (json === undefined) return err({ code: "malformed" });
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return err({ code: "malformed" });
+  }
+  const parsed = invitePayloadSchema.safeParse(value);
+  if (!parsed.success) return err({ code: "malformed" });
+  const fields = parsed.data;
+  const signingKey = decodeBase64Url(fields.signingKey);
+  const agreementKey = decodeBase64Url(fields.agreementKey);
+  const identity = signingKey && agreementKey ? publicIdentityFromBytes(signingKey, agreementKey) : undefined;
+  if (identity === undefined) return err({ code: "malformed" });
+  if (!verifyEd25519(identity.signingKey, concatBytes(INVITE_DOMAIN, payload), signature)) {
+    return err({ code: "bad-signature" });
+  }
+  if (fields.expiresAt <= now) return err({ code: "expired", expiresAt: fields.expiresAt });
+  return ok({
+    name: fields.name,
+    identity,
+    address: addressOf(identity.signingKey),
+    relay: fields.relay,
+    inviteId: fields.inviteId,
+    expiresAt: fields.expiresAt,
+  });
+}
