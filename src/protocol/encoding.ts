@@ -59,12 +59,17 @@ export function isBase64Url(text: string): boolean {
   return decodeBase64Url(text) !== undefined;
 }
 
-/** UTF-8 without TextEncoder, which is not part of the ECMAScript library this folder may use. */
+/**
+ * UTF-8 without TextEncoder, which is not part of the ECMAScript library this folder may use.
+ * Like TextEncoder, a lone surrogate becomes U+FFFD: encoding it as-is would produce bytes that
+ * no strict decoder (decodeUtf8 included) accepts.
+ */
 export function utf8(text: string): Uint8Array {
   const bytes: number[] = [];
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
     if (c < 0x80) bytes.push(c);
+    else if (c >= 0xd800 && c <= 0xdfff) bytes.push(0xef, 0xbf, 0xbd);
     else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63));
     else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
     else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
@@ -73,14 +78,17 @@ export function utf8(text: string): Uint8Array {
 }
 
 type Utf8Decoder = { decode(bytes: Uint8Array): string };
-type Utf8DecoderConstructor = new (label: string, options: { fatal: boolean }) => Utf8Decoder;
+type Utf8DecoderConstructor = new (label: string, options: { fatal: boolean; ignoreBOM: boolean }) => Utf8Decoder;
 
-/** Strict UTF-8 decoding (invalid sequences are refused, not replaced); both browsers and Node have TextDecoder. */
+/**
+ * Strict UTF-8 decoding (invalid sequences are refused, not replaced); both browsers and Node have TextDecoder.
+ * A leading byte-order mark is kept rather than silently dropped, so one text has exactly one encoding.
+ */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   const Decoder = (globalThis as { TextDecoder?: Utf8DecoderConstructor }).TextDecoder;
   if (Decoder === undefined) throw new Error("decodeUtf8: TextDecoder is not available");
   try {
-    return new Decoder("utf-8", { fatal: true }).decode(bytes);
+    return new Decoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { isAddress, type Address } from "./address";
 import { isBase64Url, decodeBase64Url } from "./encoding";
+import { relayError, type RelayError } from "./errors";
 import { MAX_CIPHERTEXT_CHARS, MESSAGE_ID_CHARS } from "./limits";
 import { err, ok, type Result } from "./result";
 import { PROTOCOL_VERSION } from "./version";
@@ -70,5 +71,24 @@ export function describeEnvelopeError(error: EnvelopeError): string {
       return `envelope has unknown field "${error.field}"`;
     case "too-large":
       return `envelope ciphertext is ${error.chars} characters; the limit is ${MAX_CIPHERTEXT_CHARS}`;
+  }
+}
+
+/**
+ * The relay's answer to an envelope that fails validation. Clients use the
+ * same mapping to refuse locally what the relay would refuse.
+ */
+export function envelopeRelayError(error: EnvelopeError, id?: MessageId): RelayError {
+  const extra = id === undefined ? { event: "send" } : { event: "send", id };
+  const message = describeEnvelopeError(error);
+  switch (error.code) {
+    case "unsupported-version":
+      return relayError("unsupported-version", message, extra);
+    case "too-large":
+      return relayError("too-large", message, extra);
+    case "not-an-object":
+    case "bad-field":
+    case "unknown-field":
+      return relayError("malformed", message, extra);
   }
 }

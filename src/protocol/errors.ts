@@ -12,6 +12,7 @@ export const RELAY_ERROR_CODES = [
   "unknown-event",
   "mailbox-full",
   "rate-limited",
+  "unavailable", // the relay failed to handle the event (storage down, bug); retrying later may succeed
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];

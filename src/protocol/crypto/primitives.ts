@@ -9,13 +9,27 @@ import {
   type XChaCha20Poly1305Nonce,
 } from "./types";
 
-/** XChaCha20-Poly1305 (IETF construction): returns ciphertext with the 16-byte tag appended. */
+/**
+ * XChaCha20-Poly1305 (IETF construction): returns ciphertext with the 16-byte tag appended.
+ * Throws a RangeError for a wrong key or nonce size.
+ */
 export function encryptXChaCha20Poly1305(
   key: XChaCha20Poly1305Key,
   nonce: XChaCha20Poly1305Nonce,
   plaintext: Uint8Array,
   associatedData: Uint8Array,
 ): Uint8Array {
+  // Wrong sizes are a caller's bug: refuse them by name rather than with libsodium's anonymous TypeError.
+  if (key.length !== XCHACHA20POLY1305_KEY_BYTES) {
+    throw new RangeError(
+      `encryptXChaCha20Poly1305: key must be ${XCHACHA20POLY1305_KEY_BYTES} bytes, got ${key.length}`,
+    );
+  }
+  if (nonce.length !== XCHACHA20POLY1305_NONCE_BYTES) {
+    throw new RangeError(
+      `encryptXChaCha20Poly1305: nonce must be ${XCHACHA20POLY1305_NONCE_BYTES} bytes, got ${nonce.length}`,
+    );
+  }
   return lib().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, key);
 }
 

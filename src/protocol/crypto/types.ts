@@ -36,8 +36,8 @@ export type PublicIdentity = {
 };
 
 export type CryptoError =
-  | { readonly code: "malformed" } // too short, wrong version byte or bad length
-  | { readonly code: "unsupported-scheme"; readonly scheme: number }
+  | { readonly code: "malformed" } // shorter than the fixed overhead of the scheme
+  | { readonly code: "unsupported-scheme"; readonly scheme: number } // first byte is not a scheme we open
   | { readonly code: "decrypt-failed" } // tag did not verify: tampered, truncated or not for us
   | { readonly code: "bad-identity" } // the sender's identity certificate did not verify
   | { readonly code: "bad-padding" };

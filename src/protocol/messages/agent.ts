@@ -24,7 +24,7 @@ export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 export const MAX_PROPOSED_SLOTS = 10;
 
-const proposeSchema = z.object({
+const proposeSchema = z.strictObject({
   type: z.literal("propose"),
   title: z.string().trim().min(1).max(200),
   durationMinutes: z
@@ -35,14 +35,14 @@ const proposeSchema = z.object({
   slots: z.array(slotSchema).min(1).max(MAX_PROPOSED_SLOTS),
   expiresAt: instantSchema,
 });
-const acceptSchema = z.object({ type: z.literal("accept"), slot: slotSchema });
-const declineSchema = z.object({ type: z.literal("decline"), reason: z.enum(DECLINE_REASONS) });
-const confirmSchema = z.object({
+const acceptSchema = z.strictObject({ type: z.literal("accept"), slot: slotSchema });
+const declineSchema = z.strictObject({ type: z.literal("decline"), reason: z.enum(DECLINE_REASONS) });
+const confirmSchema = z.strictObject({
   type: z.literal("confirm"),
   slot: slotSchema,
   title: z.string().trim().min(1).max(200),
 });
-const cancelSchema = z.object({ type: z.literal("cancel") });
+const cancelSchema = z.strictObject({ type: z.literal("cancel") });
 
 export const schedulingDataSchema = z.discriminatedUnion("type", [
   proposeSchema,
@@ -54,7 +54,7 @@ export const schedulingDataSchema = z.discriminatedUnion("type", [
 export type SchedulingData = z.infer<typeof schedulingDataSchema>;
 export type SchedulingType = SchedulingData["type"];
 
-export const agentMessageSchema = z.object({
+export const agentMessageSchema = z.strictObject({
   taskId: messageIdSchema,
   messageId: messageIdSchema,
   sentAt: instantSchema,

@@ -25,7 +25,7 @@ const INVITE_DOMAIN = utf8("parley/invite/v1");
 const MAX_INVITE_CHARS = 2_048;
 
 const keySchema = z.string().length(43);
-const invitePayloadSchema = z.object({
+const invitePayloadSchema = z.strictObject({
   v: z.literal(INVITE_VERSION),
   name: displayNameSchema,
   signingKey: keySchema,

@@ -10,7 +10,7 @@ import { displayNameSchema, messageIdSchema } from "./schema";
  */
 export const PEER_MESSAGE_VERSION = 1;
 
-const contactRequestSchema = z.object({
+const contactRequestSchema = z.strictObject({
   v: z.literal(PEER_MESSAGE_VERSION),
   t: z.literal("contact-request"),
   /** The invite this request answers; the inviter accepts only invites it issued. */
@@ -18,7 +18,7 @@ const contactRequestSchema = z.object({
   name: displayNameSchema,
 });
 
-const agentEnvelopeSchema = z.object({
+const agentEnvelopeSchema = z.strictObject({
   v: z.literal(PEER_MESSAGE_VERSION),
   t: z.literal("agent"),
   message: agentMessageSchema,
@@ -51,7 +51,8 @@ export function decodePeerMessage(bytes: Uint8Array): Result<PeerMessage, PeerMe
   if (!parsed.success) {
     return err({
       code: "invalid",
-      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
+      // Issues can quote the peer's own keys (unrecognized-key messages): bounded, since they end up in logs.
+      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`.slice(0, 200)),
     });
   }
   return ok(parsed.data);
