@@ -1,0 +1,43 @@
+import type { Slot } from "../../protocol/messages/schema";
+import type { Interval, PartOfDay } from "../scheduling/slots";
+
+/** What the human asked for, and the typed ways a command can fail to mean anything. */
+
+export type Contact = { readonly id: string; readonly name: string };
+
+export type ParseContext = {
+  readonly now: number;
+  /** The owner's IANA zone: "tomorrow at 3pm" means 15:00 there, whatever the machine's zone. */
+  readonly timeZone: string;
+  readonly contacts: readonly Contact[];
+};
+
+export type ScheduleIntent = {
+  readonly kind: "schedule";
+  readonly contactId: string;
+  readonly contactName: string;
+  readonly durationMinutes: number;
+  readonly title: string;
+  /** Set when the human named a time; `window` is then that local day, from now on. */
+  readonly exact?: Slot;
+  readonly window: Interval;
+  readonly partOfDay?: PartOfDay;
+};
+
+export type Intent = ScheduleIntent | { readonly kind: "help" };
+
+/** Every error carries a `hint`: one sentence the assistant can show as is. */
+export type IntentError =
+  | { readonly code: "not-understood"; readonly hint: string }
+  | { readonly code: "unknown-contact"; readonly name: string; readonly hint: string }
+  | {
+      readonly code: "ambiguous-contact";
+      readonly name: string;
+      readonly candidates: readonly string[];
+      readonly hint: string;
+    }
+  | { readonly code: "no-contact"; readonly hint: string }
+  | { readonly code: "bad-duration"; readonly hint: string }
+  | { readonly code: "in-the-past"; readonly hint: string };
+
+export type IntentErrorCode = IntentError["code"];
