@@ -1,0 +1,45 @@
+/**
+ * Structured logging for the relay. Fields are flat primitives on purpose: an
+ * envelope or payload object cannot be passed by accident, so ciphertext and
+ * message bodies never reach a log line. Addresses are logged as short
+ * prefixes only (`addressPrefix`).
+ */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface Logger {
+  info(fields: LogFields, msg: string): void;
+  warn(fields: LogFields, msg: string): void;
+}
+
+/** Enough of an address to correlate log lines, too little to identify anyone across relays. */
+export const ADDRESS_PREFIX_CHARS = 8;
+
+export function addressPrefix(address: string): string {
+  return address.slice(0, ADDRESS_PREFIX_CHARS);
+}
+
+/** One JSON object per line, the format log collectors expect. */
+export function jsonLineLogger(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+  now: () => number = Date.now,
+): Logger {
+  const log = (level: "info" | "warn", fields: LogFields, msg: string): void => {
+    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields })}\n`);
+  };
+  return {
+    info: (fields, msg) => log("info", fields, msg),
+    warn: (fields, msg) => log("warn", fields, msg),
+  };
+}
+
+/** Names the kind of failure and where, without the message text, which may quote input. */
+export function describeFailure(error: unknown): LogFields {
+  if (!(error instanceof Error)) return { errorType: typeof error };
+  const frames = (error.stack ?? "")
+    .split("\n")
+    .filter((line) => line.trimStart().startsWith("at "))
+    .slice(0, 3)
+    .map((line) => line.trim())
+    .join(" | ");
+  return { errorName: error.name, errorAt: frames };
+}

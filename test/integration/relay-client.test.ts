@@ -1,0 +1,268 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+import { afterEach, describe, expect, it } from "vitest";
+import { addressOf, generateIdentity, loadCrypto, type IdentityKeyPair } from "../../src/protocol/crypto";
+import { encodeBase64Url } from "../../src/protocol/encoding";
+import type { Envelope, MessageId } from "../../src/protocol/envelope";
+import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
+import {
+  connectRelay,
+  type ConnectRelayOptions,
+  type RelayClient,
+  type RelayClientError,
+  type RelayStatus,
+} from "../../src/web/transport/relay-client";
+import { envelopeTo, startRelay, WAIT_MS, type TestRelay } from "./support";
+
+let relays: TestRelay[] = [];
+let clients: RelayClient[] = [];
+let cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const client of clients) client.close();
+  await Promise.all([...relays.map((r) => r.close()), ...cleanups.map((cleanup) => cleanup())]);
+  relays = [];
+  clients = [];
+  cleanups = [];
+});
+
+async function relay(deps: Parameters<typeof startRelay>[0] = {}, port = 0): Promise<TestRelay> {
+  const started = await startRelay(deps, port);
+  relays.push(started);
+  return started;
+}
+
+/** Resolves with the first value `check` accepts among those pushed later, or rejects after WAIT_MS. */
+function signal<T>() {
+  const seen: T[] = [];
+  const waiters: { check: (value: T) => boolean; resolve: (value: T) => void }[] = [];
+  return {
+    seen,
+    push(value: T): void {
+      seen.push(value);
+      for (const waiter of [...waiters]) {
+        if (waiter.check(value)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(value);
+        }
+      }
+    },
+    when(check: (value: T) => boolean, what: string): Promise<T> {
+      const found = seen.find(check);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`signal: no ${what} within ${WAIT_MS} ms`)), WAIT_MS);
+        waiters.push({
+          check,
+          resolve: (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+        });
+      });
+    },
+  };
+}
+
+type TestClient = {
+  client: RelayClient;
+  identity: IdentityKeyPair;
+  statuses: ReturnType<typeof signal<RelayStatus>>;
+  received: ReturnType<typeof signal<Envelope>>;
+  errors: ReturnType<typeof signal<RelayClientError>>;
+  online(): Promise<RelayStatus>;
+};
+
+function client(
+  url: string,
+  identity = generateIdentity(),
+  onEnvelope: (envelope: Envelope) => Promise<void> = () => Promise.resolve(),
+  extra: Partial<ConnectRelayOptions> = {},
+): TestClient {
+  const statuses = signal<RelayStatus>();
+  const received = signal<Envelope>();
+  const errors = signal<RelayClientError>();
+  const connected = connectRelay({
+    url,
+    identity,
+    onEnvelope: async (envelope) => {
+      await onEnvelope(envelope);
+      received.push(envelope);
+    },
+    onStatus: (status) => statuses.push(status),
+    onError: (error) => errors.push(error),
+    retryDelayMs: 20,
+    maxRetryDelayMs: 100,
+    timeoutMs: 1_000,
+    ...extra,
+  });
+  clients.push(connected);
+  return {
+    client: connected,
+    identity,
+    statuses,
+    received,
+    errors,
+    online: () => statuses.when((status) => status === "online", "online status"),
+  };
+}
+
+/** A mailbox whose acks tests can wait for. */
+function watchedMailbox() {
+  const memory = createMemoryMailbox(Date.now);
+  const acked = signal<MessageId>();
+  const mailbox: Mailbox = {
+    ...memory,
+    ack: async (address, ids) => {
+      const removed = await memory.ack(address, ids);
+      for (const id of ids) acked.push(id);
+      return removed;
+    },
+  };
+  return { mailbox, acked };
+}
+
+describe("relay client", () => {
+  it("[RL1] two clients authenticate and exchange an envelope through the relay", async () => {
+    const { url } = await relay();
+    const alice = client(url);
+    const bob = client(url);
+    await Promise.all([alice.online(), bob.online()]);
+    expect(alice.statuses.seen).toEqual(["connecting", "online"]);
+    const envelope = envelopeTo(bob.client.address);
+    expect(await alice.client.send(envelope)).toEqual({ ok: true, id: envelope.id, status: "stored" });
+    expect(await bob.received.when((e) => e.id === envelope.id, "envelope")).toEqual(envelope);
+  });
+
+  it("[RL8] acks an envelope only after onEnvelope resolved", async () => {
+    const { mailbox, acked } = watchedMailbox();
+    const { url } = await relay({ mailbox });
+    let release: () => void = () => undefined;
+    const stored = new Promise<void>((resolve) => (release = resolve));
+    const handed = signal<string>();
+    const alice = client(url);
+    const bob = client(url, generateIdentity(), async (envelope) => {
+      handed.push(envelope.id);
+      await stored;
+    });
+    await Promise.all([alice.online(), bob.online()]);
+    const envelope = envelopeTo(bob.client.address);
+    await alice.client.send(envelope);
+    await handed.when((id) => id === envelope.id, "hand-over");
+    expect(await mailbox.list(bob.client.address)).toEqual([envelope]);
+    expect(acked.seen).toEqual([]);
+    release();
+    await acked.when((id) => id === envelope.id, "ack");
+    expect(await mailbox.list(bob.client.address)).toEqual([]);
+  });
+
+  it("[RL8] an envelope whose handler failed is not acked and comes again on the next connection", async () => {
+    const { url } = await relay();
+    const alice = client(url);
+    const bobIdentity = generateIdentity();
+    const failing = client(url, bobIdentity, () => Promise.reject(new Error("disk full")));
+    await Promise.all([alice.online(), failing.online()]);
+    const envelope = envelopeTo(failing.client.address);
+    await alice.client.send(envelope);
+    expect(await failing.errors.when((e) => e.code === "handler-failed", "handler-failed")).toEqual({
+      code: "handler-failed",
+      id: envelope.id,
+    });
+    failing.client.close();
+    const bob = client(url, bobIdentity);
+    expect(await bob.received.when((e) => e.id === envelope.id, "redelivery")).toEqual(envelope);
+  });
+
+  it("[RL9] keeps an unacknowledged send and delivers it once the relay is back", async () => {
+    const first = await relay();
+    const alice = client(first.url);
+    const bob = client(first.url);
+    await Promise.all([alice.online(), bob.online()]);
+    await first.close();
+    await alice.statuses.when((status) => status === "connecting", "connecting after the relay stopped");
+    const envelope = envelopeTo(bob.client.address);
+    const sending = alice.client.send(envelope);
+    // The same id again shares the pending send rather than queueing a copy.
+    const again = alice.client.send(envelope);
+
+    await relay({}, first.port);
+    expect(await sending).toEqual({ ok: true, id: envelope.id, status: "stored" });
+    expect(await again).toEqual({ ok: true, id: envelope.id, status: "stored" });
+    expect(await bob.received.when((e) => e.id === envelope.id, "envelope after restart")).toEqual(envelope);
+    expect(alice.statuses.seen.filter((status) => status === "online")).toHaveLength(2);
+  });
+
+  it("[EN11][RL11] refuses locally what the relay would refuse, and resolves pending sends on close", async () => {
+    const { url } = await relay();
+    const alice = client(url);
+    const bad = { ...envelopeTo(alice.client.address), ct: "" };
+    expect(await alice.client.send(bad)).toMatchObject({ ok: false, error: { code: "malformed", id: bad.id } });
+    alice.client.close();
+    expect(await alice.client.send(envelopeTo(alice.client.address))).toMatchObject({
+      ok: false,
+      error: { code: "unauthenticated" },
+    });
+    expect(alice.client.status()).toBe("offline");
+  });
+});
+
+/** A scripted relay, to make the client meet what a real relay never does. */
+async function scriptedRelay(script: (socket: Socket, origin: string) => void) {
+  await loadCrypto();
+  const httpServer = createServer();
+  const server = new Server(httpServer, { transports: ["websocket"] });
+  const events = signal<{ name: string; args: unknown[] }>();
+  let url = "";
+  server.on("connection", (socket) => {
+    socket.onAny((name: string, ...args: unknown[]) => events.push({ name, args }));
+    script(socket, url);
+  });
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  cleanups.push(() => server.close());
+  return { url, events };
+}
+
+describe("relay client against a misbehaving relay", () => {
+  it("[AU10] refuses to sign a challenge for another origin", async () => {
+    const { url, events } = await scriptedRelay((socket) => {
+      socket.emit("challenge", { v: 1, nonce: "A".repeat(43), origin: "https://evil.example" });
+    });
+    const alice = client(url);
+    expect(await alice.errors.when((e) => e.code === "origin-mismatch", "origin-mismatch")).toEqual({
+      code: "origin-mismatch",
+      expected: url,
+      received: "https://evil.example",
+    });
+    expect(events.seen.map((event) => event.name)).not.toContain("auth");
+    expect(alice.client.status()).toBe("offline");
+  });
+
+  it("[RL10] hands a redelivered id to the app once, and acks it each time", async () => {
+    const identity = generateIdentity();
+    const address = addressOf(identity.signing.publicKey);
+    const envelope = envelopeTo(address);
+    const { url, events } = await scriptedRelay((socket, origin) => {
+      socket.emit("challenge", { v: 1, nonce: encodeBase64Url(new Uint8Array(32)), origin });
+      socket.on("auth", (_response: unknown, reply: (result: unknown) => void) => {
+        reply({ ok: true, address });
+        socket.emit("envelope", envelope);
+        socket.emit("envelope", { ...envelope, to: addressOf(generateIdentity().signing.publicKey) });
+        socket.emit("envelope", envelope);
+      });
+      // Pushes the envelope once more after the first ack, as a relay may after a reconnect.
+      let acks = 0;
+      socket.on("ack", () => {
+        acks += 1;
+        if (acks === 1) socket.emit("envelope", envelope);
+      });
+    });
+    const bob = client(url, identity);
+    await bob.errors.when((e) => e.code === "bad-envelope", "bad-envelope for a foreign recipient");
+    const acks = () => events.seen.filter((event) => event.name === "ack");
+    await events.when(() => acks().length >= 2, "two acks");
+    expect(acks().map((event) => event.args)).toEqual([[[envelope.id]], [[envelope.id]]]);
+    expect(bob.received.seen).toEqual([envelope]);
+  });
+});

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Socket } from "socket.io-client";
+import { addressOf, generateIdentity } from "../../src/protocol/crypto";
+import { MAX_ACK_IDS, MAX_CIPHERTEXT_CHARS, MAX_FRAME_BYTES } from "../../src/protocol/limits";
+import {
+  authenticated,
+  bystanders,
+  connect,
+  envelopeTo,
+  messageId,
+  once,
+  send,
+  startRelay,
+  type Peer,
+  type TestRelay,
+} from "./support";
+
+let relays: TestRelay[] = [];
+let sockets: Socket[] = [];
+
+async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
+  const started = await startRelay(deps);
+  relays.push(started);
+  return started;
+}
+
+async function peer(url: string): Promise<Peer> {
+  const connected = await authenticated(url);
+  sockets.push(connected.socket);
+  return connected;
+}
+
+afterEach(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await Promise.all(relays.map((r) => r.close()));
+  relays = [];
+  sockets = [];
+});
+
+function nobody() {
+  return addressOf(generateIdentity().signing.publicKey);
+}
+
+describe("relay limits", () => {
+  it("[LM1] refuses an envelope once the recipient's mailbox holds its cap, with mailbox-full and the id", async () => {
+    const { url } = await relay({ mailboxLimits: { maxEnvelopes: 2 } });
+    const alice = await peer(url);
+    const bob = nobody();
+    await send(alice.socket, envelopeTo(bob));
+    await send(alice.socket, envelopeTo(bob));
+    const third = envelopeTo(bob);
+    expect(await send(alice.socket, third)).toMatchObject({
+      ok: false,
+      error: { code: "mailbox-full", event: "send", id: third.id },
+    });
+    // Another recipient is unaffected.
+    expect(await send(alice.socket, envelopeTo(nobody()))).toMatchObject({ ok: true });
+  });
+
+  it("[LM1] caps the characters waiting for one address", async () => {
+    const { url } = await relay({ mailboxLimits: { maxChars: 1_000 } });
+    const alice = await peer(url);
+    const bob = nobody();
+    expect(await send(alice.socket, envelopeTo(bob, 600))).toMatchObject({ ok: true }); // 800 characters
+    expect(await send(alice.socket, envelopeTo(bob, 600))).toMatchObject({
+      ok: false,
+      error: { code: "mailbox-full" },
+    });
+  });
+
+  it("[LM2] caps what the whole relay holds across all mailboxes", async () => {
+    const { url } = await relay({ mailboxLimits: { maxTotalEnvelopes: 3 } });
+    const alice = await peer(url);
+    for (let i = 0; i < 3; i++) expect(await send(alice.socket, envelopeTo(nobody()))).toMatchObject({ ok: true });
+    expect(await send(alice.socket, envelopeTo(nobody()))).toMatchObject({
+      ok: false,
+      error: { code: "mailbox-full" },
+    });
+  });
+
+  it("[LM3] rate-limits a flooding socket while others keep working", async () => {
+    const clock = 5_000; // frozen: the bucket never refills during the test
+    const { url } = await relay({ now: () => clock, rateLimit: { perSecond: 1, burst: 20 } });
+    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const flooder = await peer(url);
+    const replies = await Promise.all(Array.from({ length: 30 }, () => send(flooder.socket, envelopeTo(nobody()))));
+    const limited = replies.filter((reply) => JSON.stringify(reply).includes('"rate-limited"'));
+    // The auth event took one token.
+    expect(limited).toHaveLength(11);
+    // Without a callback, the socket is told once, not once per event.
+    const notices: unknown[] = [];
+    flooder.socket.on("relay:error", (error: unknown) => notices.push(error));
+    for (let i = 0; i < 10; i++) flooder.socket.emit("ack", []);
+    expect(await once(flooder.socket, "relay:error")).toMatchObject({ code: "rate-limited" });
+    await others.stillExchange();
+    expect(notices).toHaveLength(1);
+  });
+
+  it("[LM4] refuses an ack that is not an array of at most MAX_ACK_IDS message ids", async () => {
+    const { url } = await relay();
+    const alice = await peer(url);
+    const tooMany = Array.from({ length: MAX_ACK_IDS + 1 }, () => messageId());
+    for (const bad of [tooMany, "id", null, [messageId(), 3], { 0: messageId() }]) {
+      alice.socket.emit("ack", bad);
+      expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "malformed", event: "ack" });
+    }
+  });
+
+  it("[EN9] answers a ciphertext over MAX_CIPHERTEXT_CHARS (EN3) with too-large, while others keep working", async () => {
+    const { url } = await relay();
+    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const alice = await peer(url);
+    const envelope = { ...envelopeTo(nobody()), ct: "A".repeat(MAX_CIPHERTEXT_CHARS + 4) };
+    expect(await send(alice.socket, envelope)).toMatchObject({
+      ok: false,
+      error: { code: "too-large", id: envelope.id },
+    });
+    await others.stillExchange();
+  });
+
+  it("[LM5] closes the connection of a frame over MAX_FRAME_BYTES; others keep working", async () => {
+    const { url } = await relay();
+    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const alice = await peer(url);
+    const disconnected = once<string>(alice.socket, "disconnect");
+    alice.socket.emit("send", { ...envelopeTo(nobody()), ct: "A".repeat(MAX_FRAME_BYTES) });
+    expect(await disconnected).toBe("transport close");
+    await others.stillExchange();
+  });
+
+  it("[LM5] closes an unauthenticated connection that sends an oversized frame", async () => {
+    const { url } = await relay();
+    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const socket = connect(url);
+    sockets.push(socket);
+    await once(socket, "challenge");
+    const disconnected = once<string>(socket, "disconnect");
+    socket.emit("whatever", "x".repeat(MAX_FRAME_BYTES + 1));
+    expect(await disconnected).toBe("transport close");
+    await others.stillExchange();
+  });
+});

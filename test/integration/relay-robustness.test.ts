@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Socket } from "socket.io-client";
+import { addressOf, generateIdentity } from "../../src/protocol/crypto";
+import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
+import {
+  authenticated,
+  bystanders,
+  connect,
+  envelopeTo,
+  messageId,
+  once,
+  seededRandom,
+  send,
+  settled,
+  startRelay,
+  type Peer,
+  type TestRelay,
+} from "./support";
+
+let relays: TestRelay[] = [];
+let sockets: Socket[] = [];
+
+async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
+  const started = await startRelay(deps);
+  relays.push(started);
+  return started;
+}
+
+async function peer(url: string): Promise<Peer> {
+  const connected = await authenticated(url);
+  sockets.push(connected.socket);
+  return connected;
+}
+
+function raw(url: string): Socket {
+  const socket = connect(url);
+  sockets.push(socket);
+  return socket;
+}
+
+afterEach(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await Promise.all(relays.map((r) => r.close()));
+  relays = [];
+  sockets = [];
+});
+
+async function assertExchange(url: string): Promise<void> {
+  const alice = await peer(url);
+  const bob = await peer(url);
+  const envelope = envelopeTo(bob.address);
+  expect(await send(alice.socket, envelope)).toEqual({ ok: true, id: envelope.id, status: "stored" });
+  expect(await bob.inbox.next()).toEqual(envelope);
+}
+
+describe("relay errors and robustness", () => {
+  it("[ER2] answers unknown events with unknown-event, by callback or by relay:error", async () => {
+    const { url } = await relay();
+    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const alice = await peer(url);
+    expect(await alice.socket.timeout(3000).emitWithAck("subscribe", { room: "all" })).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: "unknown-event", event: "subscribe" }),
+    });
+    alice.socket.emit("envelope", envelopeTo(alice.address));
+    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "unknown-event", event: "envelope" });
+    // Unknown events are refused before authentication is checked.
+    const stranger = raw(url);
+    await once(stranger, "challenge");
+    stranger.emit("x".repeat(500));
+    expect(await once(stranger, "relay:error")).toMatchObject({ code: "unknown-event", event: "x".repeat(64) });
+    await others.stillExchange();
+  });
+
+  it("[ER1] reports errors of events sent without a callback as relay:error with the id", async () => {
+    const { url } = await relay();
+    const alice = await peer(url);
+    const envelope = { ...envelopeTo(alice.address), v: 9 };
+    alice.socket.emit("send", envelope);
+    expect(await once(alice.socket, "relay:error")).toMatchObject({
+      code: "unsupported-version",
+      event: "send",
+      id: envelope.id,
+      message: expect.any(String),
+    });
+  });
+
+  it("[ER3] refuses events with a missing or extra argument, or a callback that is not a function", async () => {
+    const { url } = await relay();
+    const alice = await peer(url);
+    expect(await alice.socket.timeout(3000).emitWithAck("send")).toMatchObject({
+      ok: false,
+      error: { code: "malformed", event: "send" },
+    });
+    const envelope = envelopeTo(alice.address);
+    expect(await alice.socket.timeout(3000).emitWithAck("send", envelope, "extra")).toMatchObject({
+      ok: false,
+      error: { code: "malformed" },
+    });
+    alice.socket.emit("send", envelope, "not a callback");
+    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "malformed" });
+    alice.socket.emit("ack", [messageId()], { nested: { deeper: [1, 2, { x: null }] } });
+    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "malformed", event: "ack" });
+  });
+
+  it("[ER4] a failing mailbox is answered with unavailable, logged without content, and the relay keeps serving", async () => {
+    const memory = createMemoryMailbox(Date.now);
+    let broken = true;
+    const flaky: Mailbox = {
+      ...memory,
+      put: (envelope) => (broken ? Promise.reject(new Error(`disk on fire: ${envelope.ct}`)) : memory.put(envelope)),
+    };
+    const { url, logs } = await relay({ mailbox: flaky });
+    const alice = await peer(url);
+    const envelope = envelopeTo(alice.address);
+    expect(await send(alice.socket, envelope)).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    expect(logs.text()).toContain("handler-failed");
+    expect(logs.text()).not.toContain(envelope.ct);
+    broken = false;
+    expect(await send(alice.socket, envelope)).toMatchObject({ ok: true });
+  });
+
+  it("[ER4] survives thousands of random-shaped events and keeps serving", async () => {
+    const { url, logs, relay: running } = await relay({ rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } });
+    let received = 0;
+    running.io.on("connection", (socket) => socket.onAny(() => (received += 1)));
+    const random = seededRandom(0x5eed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const target = addressOf(generateIdentity().signing.publicKey);
+    const text = (max: number): string =>
+      Array.from({ length: Math.floor(random() * max) }, () => String.fromCharCode(Math.floor(random() * 0x3000))).join(
+        "",
+      );
+    const value = (depth: number): unknown => {
+      switch (Math.floor(random() * (depth > 3 ? 6 : 9))) {
+        case 0:
+          return null;
+        case 1:
+          return pick([0, -1, 1.5, Number.MAX_SAFE_INTEGER, 1e308, true, false]);
+        case 2:
+          return text(40);
+        case 3:
+          return pick([envelopeTo(target), envelopeTo(target, 1), messageId(), target, "x".repeat(70_000)]);
+        case 4: {
+          const base: Record<string, unknown> = { ...envelopeTo(target) };
+          base[pick(["v", "to", "id", "ct", "__proto__", "constructor", text(8)])] = value(depth + 1);
+          return base;
+        }
+        case 5:
+          return JSON.parse('{"__proto__":{"polluted":true},"v":1}');
+        case 6:
+          return Array.from({ length: Math.floor(random() * 5) }, () => value(depth + 1));
+        case 7: {
+          const object: Record<string, unknown> = {};
+          for (let i = 0; i < random() * 5; i++) object[text(6)] = value(depth + 1);
+          return object;
+        }
+        default:
+          return { v: 1, address: target, signature: text(90) };
+      }
+    };
+    const events = ["auth", "send", "ack", "envelope", "challenge", "relay:error", "probe", "__proto__", "constructor"];
+
+    let fired = 0;
+    for (let round = 0; round < 40; round++) {
+      const stranger = raw(url);
+      const challenged = once(stranger, "challenge");
+      const fuzzers = [stranger, (await peer(url)).socket];
+      await challenged;
+      for (const socket of fuzzers) {
+        for (let i = 0; i < 50; i++) {
+          const args = Array.from({ length: Math.floor(random() * 3) }, () => value(0));
+          const name = random() < 0.9 ? pick(events) : text(20) || "y";
+          if (random() < 0.5) socket.emit(name, ...args, () => undefined);
+          else socket.emit(name, ...args);
+          fired += 1;
+        }
+      }
+      await Promise.all(fuzzers.map(settled));
+      for (const socket of fuzzers) socket.disconnect();
+    }
+    expect(fired).toBe(4_000);
+    // Sockets closed mid-round (a failed auth, an oversized frame) drop the rest of their round.
+    expect(received).toBeGreaterThan(2_500);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    // Refusals are expected; a handler or dispatch failure would be a bug.
+    expect(logs.lines.filter((line) => /failed/.test(String(line.fields["event"])))).toEqual([]);
+    // Client-chosen event names never reach the logs.
+    const loggedNames = new Set(logs.lines.map((line) => line.fields["name"]).filter((name) => name !== undefined));
+    expect([...loggedNames].filter((name) => !["auth", "send", "ack", "other"].includes(String(name)))).toEqual([]);
+    await assertExchange(url);
+  });
+
+  it("[ER5] log lines carry no ciphertext and no whole address", async () => {
+    const { url, logs } = await relay({ mailboxLimits: { maxEnvelopes: 1 } });
+    const alice = await peer(url);
+    const bob = await peer(url);
+    const envelopes = [envelopeTo(bob.address), envelopeTo(bob.address), { ...envelopeTo(bob.address), v: 3 }];
+    for (const envelope of envelopes) await send(alice.socket, envelope);
+    await bob.inbox.next();
+    const text = logs.text();
+    expect(text).toContain('"event":"send"');
+    for (const envelope of envelopes) expect(text).not.toContain(envelope.ct.slice(0, 24));
+    for (const address of [alice.address, bob.address]) {
+      expect(text).not.toContain(address);
+      expect(text).toContain(address.slice(0, 8));
+    }
+  });
+});
