@@ -39,7 +39,9 @@ module.exports = {
       severity: "error",
       comment: "The agent engine has no I/O and no framework: time, randomness, storage and transport are passed in.",
       from: { path: "^src/agent/" },
-      to: { path: "^(src/(relay|web)/|node_modules/(react|react-dom|next|dexie|zustand|socket\\.io|socket\\.io-client)/)" },
+      to: {
+        path: "^(src/(relay|web)/|node_modules/(react|react-dom|next|dexie|zustand|socket\\.io|socket\\.io-client)/)",
+      },
     },
     {
       name: "relay-never-sees-plaintext-types",

@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: [".dependency-cruiser.cjs", "node_modules/", "src/web/.next/", "src/web/out/", "src/web/next-env.d.ts", "src/web/public/"] },
+  {
+    ignores: [
+      ".dependency-cruiser.cjs",
+      "node_modules/",
+      "src/web/.next/",
+      "src/web/out/",
+      "src/web/next-env.d.ts",
+      "src/web/public/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

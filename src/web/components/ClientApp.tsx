@@ -1,0 +1,42 @@
+"use client";
+import { useEffect, useState } from "react";
+import { systemRandomBytes } from "../../protocol/crypto";
+import { createParley, type Parley } from "../runtime/parley";
+import { ParleyDb } from "../storage/db";
+import { connectRelay } from "../transport/relay-client";
+import { ParleyContext } from "../state/use-app";
+import { Shell } from "./Shell";
+import { registerServiceWorker } from "../pwa/register";
+
+function createBrowserParley(): Parley {
+  return createParley({
+    db: new ParleyDb(),
+    relayUrl: window.location.origin,
+    appOrigin: window.location.origin,
+    connect: connectRelay,
+    now: Date.now,
+    randomBytes: systemRandomBytes,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+}
+
+/** The composition root in the browser: one runtime per tab, started once. */
+export default function ClientApp() {
+  const [parley] = useState(createBrowserParley);
+  useEffect(() => {
+    const invite = window.location.pathname.startsWith("/invite") ? window.location.hash.slice(1) : "";
+    // Drop the invite from the address bar so a reload or a shared screen does not reuse it.
+    if (invite) window.history.replaceState(null, "", "/");
+    void (async () => {
+      await parley.start();
+      if (invite) await parley.openInvite(invite);
+    })();
+    registerServiceWorker();
+    return () => parley.stop();
+  }, [parley]);
+  return (
+    <ParleyContext.Provider value={parley}>
+      <Shell />
+    </ParleyContext.Provider>
+  );
+}

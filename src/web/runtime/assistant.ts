@@ -1,0 +1,66 @@
+import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, isFree, parseCommand, propose } from "../../agent";
+import type { Session } from "./context";
+import { busyIntervals, negotiationContext, saveStep } from "./meetings";
+import { addChat, refresh } from "./view";
+
+const HELP =
+  'I arrange meetings with your contacts\' agents. Try "meet Alice tomorrow at 3pm for 30 minutes" or ' +
+  '"find 30 minutes with Alice next week, afternoons".';
+
+/** One line typed into the assistant chat: understood, planned against the local calendar, and proposed. */
+export async function handleCommand(session: Session, text: string): Promise<void> {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return;
+  await addChat(session, "you", trimmed);
+  const reply = await answer(session, trimmed);
+  if (reply !== undefined) await addChat(session, "agent", reply);
+  await refresh(session);
+}
+
+async function answer(session: Session, text: string): Promise<string | undefined> {
+  const contacts = await session.db.contacts.toArray();
+  const parsed = parseCommand(text, {
+    now: session.now(),
+    timeZone: session.timeZone,
+    contacts: contacts.map((c) => ({ id: c.address, name: c.name })),
+  });
+  if (!parsed.ok) return parsed.error.hint;
+  const intent = parsed.value;
+  if (intent.kind === "help") return HELP;
+
+  const contact = contacts.find((c) => c.address === intent.contactId);
+  if (contact === undefined) return `I don't know ${intent.contactName} yet. Send them an invite from Contacts.`;
+  const busy = await busyIntervals(session);
+  let slots;
+  if (intent.exact !== undefined) {
+    if (!isFree(intent.exact, busy)) {
+      return `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${contact.name} this week".`;
+    }
+    slots = [intent.exact];
+  } else {
+    slots = findFreeSlots({
+      busy,
+      window: intent.window,
+      durationMinutes: intent.durationMinutes,
+      workingHours: DEFAULT_WORKING_HOURS(session.timeZone),
+      now: session.now(),
+      limit: 3,
+      ...(intent.partOfDay === undefined ? {} : { partOfDay: intent.partOfDay }),
+    });
+    if (slots.length === 0)
+      return `You have no free ${intent.durationMinutes} minutes in that period within your working hours.`;
+  }
+  const step = propose(
+    {
+      peer: contact.address,
+      peerName: contact.name,
+      title: intent.title,
+      durationMinutes: intent.durationMinutes,
+      slots,
+    },
+    await negotiationContext(session),
+  );
+  await saveStep(session, contact, step);
+  const listed = slots.map((slot) => formatSlot(slot, session.timeZone)).join("; ");
+  return `I asked ${contact.name}'s agent about "${intent.title}": ${listed}. I'll tell you when they answer.`;
+}

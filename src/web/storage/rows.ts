@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { addressSchema, messageIdSchema, slotSchema, agentMessageSchema, TASK_STATES } from "../../protocol/messages";
+
+/**
+ * What is stored in IndexedDB, with schemas: rows are read back through these,
+ * since another tab, an older version or a damaged profile may have written them.
+ */
+
+const bytes = (length: number) =>
+  z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === length, `expected ${length} bytes`);
+
+export const identityRowSchema = z.object({
+  id: z.literal("self"),
+  name: z.string().min(1).max(80),
+  signingPublicKey: bytes(32),
+  signingSecretKey: bytes(64),
+  agreementPublicKey: bytes(32),
+  agreementSecretKey: bytes(32),
+  createdAt: z.number(),
+});
+export type IdentityRow = z.infer<typeof identityRowSchema>;
+
+export const contactRowSchema = z.object({
+  address: addressSchema,
+  name: z.string().min(1).max(80),
+  signingKey: bytes(32),
+  agreementKey: bytes(32),
+  addedAt: z.number(),
+  /** How the contact was made: we opened their invite, or they answered ours. */
+  via: z.enum(["their-invite", "our-invite"]),
+});
+export type ContactRow = z.infer<typeof contactRowSchema>;
+
+export const inviteRowSchema = z.object({
+  id: messageIdSchema,
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  link: z.string(),
+});
+export type InviteRow = z.infer<typeof inviteRowSchema>;
+
+export const eventRowSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().max(200),
+  start: z.number(),
+  end: z.number(),
+});
+export type EventRow = z.infer<typeof eventRowSchema>;
+
+export const meetingRowSchema = z.object({
+  id: messageIdSchema,
+  role: z.enum(["organizer", "participant"]),
+  peer: addressSchema,
+  peerName: z.string(),
+  title: z.string(),
+  durationMinutes: z.number(),
+  state: z.enum(TASK_STATES),
+  proposed: z.array(slotSchema),
+  available: z.array(slotSchema),
+  confirmed: slotSchema.optional(),
+  expiresAt: z.number(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  transcript: z.array(z.object({ direction: z.enum(["in", "out"]), message: agentMessageSchema })),
+});
+export type MeetingRow = z.infer<typeof meetingRowSchema>;
+
+export const chatRowSchema = z.object({
+  id: z.string(),
+  at: z.number(),
+  author: z.enum(["you", "agent"]),
+  text: z.string(),
+});
+export type ChatRow = z.infer<typeof chatRowSchema>;
+
+/** An envelope not yet acknowledged as stored by the relay; re-sent with the same id and bytes. */
+export const outboxRowSchema = z.object({
+  id: messageIdSchema,
+  to: addressSchema,
+  ct: z.string(),
+  createdAt: z.number(),
+});
+export type OutboxRow = z.infer<typeof outboxRowSchema>;
+
+/** Envelope ids already processed, so a redelivery is not acted on twice. */
+export const seenRowSchema = z.object({ id: z.string(), at: z.number() });
+export type SeenRow = z.infer<typeof seenRowSchema>;
+
+/** Parses rows read back from storage, dropping (and reporting) any that do not match. */
+export function parseRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], table: string): T[] {
+  const out: T[] = [];
+  for (const row of rows) {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) out.push(parsed.data);
+    else console.warn(`storage: skipped a malformed ${table} row`, parsed.error.issues[0]?.message);
+  }
+  return out;
+}

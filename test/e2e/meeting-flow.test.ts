@@ -1,0 +1,92 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { startServer } from "../../src/relay/server";
+import { launchChromium } from "./browser";
+
+/**
+ * The walking skeleton as two people live it: two isolated browser profiles
+ * against the production build and relay that `npm start` serves, driven only
+ * through the UI.
+ */
+const staticDir = path.resolve(import.meta.dirname, "../../src/web/out");
+const WAIT = { timeout: 20_000 };
+
+let server: Awaited<ReturnType<typeof startServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer({ port: 0, host: "127.0.0.1", staticDir, logger: { info() {}, warn() {} } });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function person(timezoneId: string): Promise<Page> {
+  const context = await browser.newContext({ timezoneId, locale: "en-GB" });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`[${timezoneId}] page error:`, error.message));
+  return page;
+}
+
+async function onboard(page: Page, name: string): Promise<void> {
+  await page.getByLabel("Your name").fill(name);
+  await page.getByRole("button", { name: "Create my agent" }).click();
+  await page.getByRole("status", { name: "Relay online" }).waitFor(WAIT);
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
+}
+
+describe("two people agree on a meeting", () => {
+  it("[WEB1] onboarding → invite → request → approval → both calendars show the meeting", async () => {
+    const alice = await person("Europe/London");
+    const bob = await person("Europe/London");
+
+    await alice.goto(server.url);
+    await onboard(alice, "Alice");
+
+    await openTab(alice, "Contacts");
+    await alice.getByRole("button", { name: "Create invite link" }).click();
+    const link = await alice.getByLabel("Invite link").inputValue();
+    expect(link).toMatch(new RegExp(`^${server.url}/invite#[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
+
+    await bob.goto(link);
+    await bob.getByText("Alice invited you").waitFor(WAIT);
+    await onboard(bob, "Bob");
+    await openTab(bob, "Contacts");
+    await bob.getByRole("list", { name: "Your contacts" }).getByText("Alice").waitFor(WAIT);
+    await alice.getByRole("list", { name: "Your contacts" }).getByText("Bob").waitFor(WAIT);
+
+    await openTab(alice, "Assistant");
+    await alice.getByLabel("Message your agent").fill("meet Bob tomorrow at 3pm for 30 minutes");
+    await alice.getByLabel("Message your agent").press("Enter");
+    await alice.getByText("I asked Bob's agent").waitFor(WAIT);
+
+    await openTab(bob, "Approvals");
+    const request = bob.getByRole("listitem", { name: "Request from Alice" });
+    await request.waitFor(WAIT);
+    await request.getByRole("button", { name: /^Approve .*15:00–15:30/ }).click();
+
+    for (const [page, peer] of [
+      [alice, "Bob"],
+      [bob, "Alice"],
+    ] as const) {
+      await openTab(page, "Calendar");
+      const confirmed = page.getByRole("listitem").filter({ hasText: `Confirmed with ${peer}` });
+      await confirmed.waitFor(WAIT);
+      expect(await confirmed.textContent()).toContain("15:00–15:30");
+      await openTab(page, "Conversations");
+      const transcript = page.getByRole("article", { name: "Conversation about Meeting with Bob" });
+      await transcript
+        .getByText(/Confirmed/)
+        .first()
+        .waitFor(WAIT);
+      expect(await transcript.getByRole("listitem").count()).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
