@@ -1,0 +1,256 @@
+import "fake-indexeddb/auto";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { wrapPeerMessage } from "../../src/agent/wire";
+import {
+  generateIdentity,
+  identityFromBytes,
+  loadCrypto,
+  publicIdentityFromBytes,
+  systemRandomBytes,
+  type IdentityKeyPair,
+} from "../../src/protocol/crypto";
+import type { Envelope, MessageId } from "../../src/protocol/envelope";
+import type { AgentMessage } from "../../src/protocol/messages";
+import { startServer } from "../../src/relay/server";
+import { createParley, type Parley } from "../../src/web/runtime/parley";
+import type { AppState } from "../../src/web/state/store";
+import { ParleyDb } from "../../src/web/storage/db";
+import { connectRelay } from "../../src/web/transport/relay-client";
+
+/**
+ * The browser runtime in Node: real relay, real relay client, real Dexie over
+ * an in-memory IndexedDB. What the e2e test shows through the UI, this shows
+ * rule by rule, including what a browser test cannot easily stage.
+ */
+const DAY = 86_400_000;
+// A fixed Wednesday 09:00 UTC, so "tomorrow at 3pm" is a weekday whatever day the suite runs.
+const NOW = Date.UTC(2026, 10, 18, 9, 0);
+const quiet = { info() {}, warn() {} };
+
+let server: Awaited<ReturnType<typeof startServer>>;
+const running: Parley[] = [];
+let dbCount = 0;
+
+beforeAll(async () => {
+  await loadCrypto();
+});
+
+afterEach(async () => {
+  for (const parley of running.splice(0)) parley.stop();
+  await server?.close();
+});
+
+async function start(): Promise<void> {
+  server = await startServer({ port: 0, host: "127.0.0.1", logger: quiet });
+}
+
+function person(): { parley: Parley; db: ParleyDb } {
+  const db = new ParleyDb(`runtime-test-${++dbCount}`);
+  const parley = createParley({
+    db,
+    relayUrl: server.url,
+    appOrigin: server.url,
+    connect: connectRelay,
+    now: () => NOW,
+    randomBytes: systemRandomBytes,
+    timeZone: "Europe/London",
+  });
+  running.push(parley);
+  return { parley, db };
+}
+
+/** Resolves when the store satisfies `predicate`; fails after `ms` instead of hanging. */
+function until(parley: Parley, predicate: (state: AppState) => boolean, ms = 5_000): Promise<AppState> {
+  return new Promise((resolve, reject) => {
+    const check = (state: AppState) => {
+      if (!predicate(state)) return false;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(state);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`until: condition not met within ${ms} ms`));
+    }, ms);
+    const unsubscribe = parley.store.subscribe((state) => void check(state));
+    check(parley.store.getState());
+  });
+}
+
+async function onboarded(name: string) {
+  const p = person();
+  await p.parley.start();
+  await p.parley.createIdentity(name);
+  await until(p.parley, (s) => s.connection === "online");
+  return p;
+}
+
+async function connectedPair() {
+  const alice = await onboarded("Alice");
+  const bob = await onboarded("Bob");
+  const link = await alice.parley.createInviteLink();
+  await bob.parley.openInvite(link.slice(link.indexOf("#") + 1));
+  await until(alice.parley, (s) => s.contacts.some((c) => c.name === "Bob"));
+  return { alice, bob };
+}
+
+describe("the web runtime over a real relay", () => {
+  it("[AP1] a contact request naming an invite we issued adds the sender; one naming no invite of ours is ignored", async () => {
+    await start();
+    const alice = await onboarded("Alice");
+    const stranger = await onboarded("Mallory");
+    // Mallory knows Alice's public identity (say, from an old link) but answers an invite Alice never made.
+    const link = await alice.parley.createInviteLink();
+    const token = link.slice(link.indexOf("#") + 1);
+    const [payload] = token.split(".");
+    const json: unknown = JSON.parse(Buffer.from(payload!, "base64url").toString("utf8"));
+    if (typeof json !== "object" || json === null || !("inviteId" in json)) throw new Error("test: invite payload");
+    await alice.db.invites.clear();
+    await stranger.parley.openInvite(token);
+    await until(alice.parley, (s) => s.chat.some((c) => c.text.includes("does not answer an invite of yours")));
+    expect(alice.parley.store.getState().contacts).toEqual([]);
+
+    const bob = await onboarded("Bob");
+    const fresh = await alice.parley.createInviteLink();
+    await bob.parley.openInvite(fresh.slice(fresh.indexOf("#") + 1));
+    const state = await until(alice.parley, (s) => s.contacts.length === 1);
+    expect(state.contacts.map((c) => c.name)).toEqual(["Bob"]);
+    expect(bob.parley.store.getState().contacts.map((c) => c.name)).toEqual(["Alice"]);
+  });
+
+  it("[AP2] [AP3] two runtimes agree on a meeting; an agent message from a non-contact is not acted on", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    const waiting = await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    const request = waiting.meetings[0]!;
+    const expected = { start: NOW + DAY + 6 * 3_600_000, end: NOW + DAY + 6.5 * 3_600_000 };
+    expect(request.available).toEqual([expected]);
+
+    await bob.parley.approve(request.id, expected);
+    const done = await until(alice.parley, (s) => s.meetings.some((m) => m.state === "completed"));
+    await until(bob.parley, (s) => s.meetings.some((m) => m.state === "completed"));
+    expect(done.meetings[0]!.confirmed).toEqual(expected);
+    // Stored before acked: the relay holds nothing for either side once the exchange settles.
+    expect(await alice.db.outbox.count()).toBe(0);
+    expect(await bob.db.outbox.count()).toBe(0);
+    expect(await bob.db.seen.count()).toBeGreaterThanOrEqual(2);
+
+    // A stranger who learnt Bob's public keys seals a "cancel" for the same task: Bob does not act on it.
+    const mallory = generateIdentity();
+    const bobKeys = alice.parley.store.getState().contacts[0]!;
+    const forged = sealedAgentMessage(mallory, bobKeys, {
+      taskId: request.id,
+      messageId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
+      sentAt: NOW,
+      text: "Canceled.",
+      data: { type: "cancel" },
+    });
+    await deliverRaw(forged);
+    await until(bob.parley, (s) => s.chat.some((c) => c.text.includes("not one of your contacts")));
+    expect(bob.parley.store.getState().meetings[0]!.state).toBe("completed");
+  });
+
+  it("[AP4] an envelope delivered twice under one id is acted on once", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    const aliceIdentity = await storedIdentity(alice.db);
+    const bobKeys = alice.parley.store.getState().contacts[0]!;
+    const propose = sealedAgentMessage(aliceIdentity, bobKeys, {
+      taskId: "BBBBBBBBBBBBBBBBBBBBBA" as MessageId,
+      messageId: "CCCCCCCCCCCCCCCCCCCCCA" as MessageId,
+      sentAt: NOW,
+      text: "Alice's agent proposes a meeting.",
+      data: {
+        type: "propose",
+        title: "Sync",
+        durationMinutes: 30,
+        slots: [{ start: NOW + DAY, end: NOW + DAY + 1_800_000 }],
+        expiresAt: NOW + 7 * DAY,
+      },
+    });
+    await deliverRaw(propose);
+    await until(bob.parley, (s) => s.meetings.length === 1);
+    // The relay deleted it on Bob's ack; the same id and bytes again (a sender's retry) are delivered again.
+    await deliverRaw(propose);
+    // Envelopes reach the app one at a time in arrival order (RL8): once a later one is handled, so was the copy.
+    const later = sealedAgentMessage(aliceIdentity, bobKeys, {
+      taskId: "DDDDDDDDDDDDDDDDDDDDDA" as MessageId,
+      messageId: "EEEEEEEEEEEEEEEEEEEEEA" as MessageId,
+      sentAt: NOW,
+      text: "Alice's agent proposes another meeting.",
+      data: {
+        type: "propose",
+        title: "Review",
+        durationMinutes: 30,
+        slots: [{ start: NOW + 2 * DAY, end: NOW + 2 * DAY + 1_800_000 }],
+        expiresAt: NOW + 7 * DAY,
+      },
+    });
+    await deliverRaw(later);
+    const state = await until(bob.parley, (s) => s.meetings.length === 2);
+    const sync = state.meetings.find((m) => m.title === "Sync");
+    expect(sync?.transcript).toHaveLength(1);
+  });
+
+  it("[AP5] a message written while offline is sent after a reload, with the same id", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    alice.parley.stop();
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    const pending = await alice.db.outbox.toArray();
+    expect(pending).toHaveLength(1);
+
+    const reloaded = createParley({
+      db: alice.db,
+      relayUrl: server.url,
+      appOrigin: server.url,
+      connect: connectRelay,
+      now: () => NOW,
+      randomBytes: systemRandomBytes,
+      timeZone: "Europe/London",
+    });
+    running.push(reloaded);
+    await reloaded.start();
+    await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    expect(await alice.db.outbox.count()).toBe(0);
+    expect(await bob.db.seen.get(pending[0]!.id)).toBeDefined();
+  });
+});
+
+function sealedAgentMessage(
+  sender: IdentityKeyPair,
+  recipient: { signingKey: Uint8Array; agreementKey: Uint8Array },
+  message: AgentMessage,
+): Envelope {
+  const identity = publicIdentityFromBytes(recipient.signingKey, recipient.agreementKey);
+  if (identity === undefined) throw new Error("test: stored contact keys");
+  const wrapped = wrapPeerMessage({
+    sender,
+    recipient: identity,
+    message: { v: 1, t: "agent", message },
+    randomBytes: systemRandomBytes,
+  });
+  if (!wrapped.ok) throw new Error("test: could not seal");
+  return wrapped.value;
+}
+
+/** Sends an envelope as a throwaway relay client: sealed sender means any authenticated socket may carry it. */
+async function deliverRaw(envelope: Envelope): Promise<void> {
+  const client = connectRelay({ url: server.url, identity: generateIdentity(), onEnvelope: async () => {} });
+  try {
+    const result = await client.send(envelope);
+    expect(result.ok).toBe(true);
+  } finally {
+    client.close();
+  }
+}
+
+async function storedIdentity(db: ParleyDb): Promise<IdentityKeyPair> {
+  const row = await db.identity.get("self");
+  const identity = row && identityFromBytes(row);
+  if (!identity) throw new Error("test: no stored identity");
+  return identity;
+}
