@@ -26,9 +26,20 @@ export type AuthResponse = {
   readonly signature: string;
 };
 
-/** The exact bytes a client signs: domain, origin and nonce, each length-prefixed. */
+/** Longest origin the relay will sign for; real origins are far shorter, and the length prefix is two bytes. */
+export const MAX_ORIGIN_BYTES = 1_024;
+
+/**
+ * The exact bytes a client signs: domain, origin and nonce, each length-prefixed.
+ * Both callers validate the challenge first, so a bad nonce or origin here is a
+ * bug, and signing an empty nonce would make a signature valid forever: throw.
+ */
 export function authMessage(origin: string, nonce: string): Uint8Array {
-  const parts = [utf8(AUTH_DOMAIN), utf8(origin), decodeBase64Url(nonce) ?? new Uint8Array()];
+  const nonceBytes = decodeBase64Url(nonce);
+  if (nonceBytes?.length !== AUTH_CHALLENGE_BYTES) throw new Error("authMessage: nonce must be 32 bytes of base64url");
+  const originBytes = utf8(origin);
+  if (originBytes.length > MAX_ORIGIN_BYTES) throw new Error(`authMessage: origin is over ${MAX_ORIGIN_BYTES} bytes`);
+  const parts = [utf8(AUTH_DOMAIN), originBytes, nonceBytes];
   const total = parts.reduce((n, p) => n + 2 + p.length, 0);
   const out = new Uint8Array(total);
   let offset = 0;

@@ -56,19 +56,23 @@ export function createInvite(args: {
   inviteId: MessageId;
   expiresAt: number;
 }): string {
-  const payload = utf8(
-    JSON.stringify({
-      v: INVITE_VERSION,
-      name: args.name,
-      signingKey: encodeBase64Url(args.identity.signing.publicKey),
-      agreementKey: encodeBase64Url(args.identity.agreement.publicKey),
-      relay: args.relay,
-      inviteId: args.inviteId,
-      expiresAt: args.expiresAt,
-    }),
-  );
+  const fields = {
+    v: INVITE_VERSION,
+    name: args.name,
+    signingKey: encodeBase64Url(args.identity.signing.publicKey),
+    agreementKey: encodeBase64Url(args.identity.agreement.publicKey),
+    relay: args.relay,
+    inviteId: args.inviteId,
+    expiresAt: args.expiresAt,
+  };
+  // Never hand out a link the other side would refuse: check it as parseInvite will.
+  const checked = invitePayloadSchema.safeParse(fields);
+  if (!checked.success) throw new Error(`createInvite: ${checked.error.issues[0]?.path.join(".") ?? "payload"} is invalid`);
+  const payload = utf8(JSON.stringify(fields));
   const signature = signEd25519(args.identity.signing.secretKey, concatBytes(INVITE_DOMAIN, payload));
-  return `${encodeBase64Url(payload)}.${encodeBase64Url(signature)}`;
+  const token = `${encodeBase64Url(payload)}.${encodeBase64Url(signature)}`;
+  if (token.length > MAX_INVITE_CHARS) throw new Error(`createInvite: the invite is over ${MAX_INVITE_CHARS} characters`);
+  return token;
 }
 
 export function parseInvite(token: string, now: number): Result<Invite, InviteError> {

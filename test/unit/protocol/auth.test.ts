@@ -57,10 +57,11 @@ describe("authMessage", () => {
     }
   });
 
-  it("[AU2] keeps field boundaries: moving bytes between origin and nonce changes the message", () => {
-    // Without length prefixes, ("https://a", "QUJD") and ("https://aABC", "") would be adjacent spellings.
-    expect(bytesToHex(authMessage("https://a", encodeBase64Url(utf8("ABC"))))).not.toBe(
-      bytesToHex(authMessage("https://aABC", "")),
-    );
+  it("[AU1] refuses to build the bytes for a nonce that is not 32 bytes or an overlong origin", () => {
+    // An empty nonce would make the signature valid for every future challenge of that origin.
+    for (const nonce of ["", "QUJD", `${NONCE}A`, NONCE.slice(1), "!".repeat(43)]) {
+      expect(() => authMessage(ORIGIN, nonce), nonce).toThrow(/^authMessage: nonce/);
+    }
+    expect(() => authMessage(`https://${"r".repeat(1_100)}`, NONCE)).toThrow(/^authMessage: origin/);
   });
 });

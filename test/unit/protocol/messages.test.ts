@@ -376,3 +376,22 @@ describe("peer messages", () => {
     expect([...codes].sort()).toEqual(expect.arrayContaining(["invalid", "not-json", "not-utf8"]));
   });
 });
+
+describe("createInvite", () => {
+  it("[IN7] refuses to make an invite that parseInvite would refuse, naming the field", async () => {
+    await loadCrypto();
+    const identity = generateIdentity();
+    const base = {
+      identity,
+      name: "Alice",
+      relay: "https://relay.example",
+      inviteId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
+      expiresAt: 1_000,
+    };
+    expect(() => createInvite({ ...base, name: "   " })).toThrow(/^createInvite: name/);
+    expect(() => createInvite({ ...base, name: "x".repeat(81) })).toThrow(/^createInvite: name/);
+    expect(() => createInvite({ ...base, relay: "ftp://relay.example" })).toThrow(/^createInvite: relay/);
+    expect(() => createInvite({ ...base, expiresAt: -1 })).toThrow(/^createInvite: expiresAt/);
+    expect(createInvite(base)).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+});
