@@ -44,14 +44,13 @@ async function start(): Promise<void> {
   server = await startServer({ port: 0, host: "127.0.0.1", logger: quiet });
 }
 
-function person(): { parley: Parley; db: ParleyDb } {
-  const db = new ParleyDb(`runtime-test-${++dbCount}`);
+function person(db = new ParleyDb(`runtime-test-${++dbCount}`), now = () => NOW): { parley: Parley; db: ParleyDb } {
   const parley = createParley({
     db,
     relayUrl: server.url,
     appOrigin: server.url,
     connect: connectRelay,
-    now: () => NOW,
+    now,
     randomBytes: systemRandomBytes,
     timeZone: "Europe/London",
   });
@@ -203,20 +202,27 @@ describe("the web runtime over a real relay", () => {
     const pending = await alice.db.outbox.toArray();
     expect(pending).toHaveLength(1);
 
-    const reloaded = createParley({
-      db: alice.db,
-      relayUrl: server.url,
-      appOrigin: server.url,
-      connect: connectRelay,
-      now: () => NOW,
-      randomBytes: systemRandomBytes,
-      timeZone: "Europe/London",
-    });
-    running.push(reloaded);
+    const reloaded = person(alice.db).parley;
     await reloaded.start();
     await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
     expect(await alice.db.outbox.count()).toBe(0);
     expect(await bob.db.seen.get(pending[0]!.id)).toBeDefined();
+  });
+
+  it("[AP6] a request left unanswered past its expiry is declined when the app next runs, and the organizer learns", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    const waiting = await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    bob.parley.stop();
+
+    // Bob opens the app again after the proposal expired.
+    const later = waiting.meetings[0]!.expiresAt + 1;
+    const reopened = person(bob.db, () => later).parley;
+    await reopened.start();
+    await until(reopened, (s) => s.meetings[0]?.state === "rejected");
+    const organizer = await until(alice.parley, (s) => s.meetings[0]?.state === "rejected");
+    expect(organizer.meetings[0]!.transcript.map((e) => e.message.data.type)).toEqual(["propose", "decline"]);
   });
 });
 

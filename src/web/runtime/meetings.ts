@@ -4,6 +4,7 @@ import {
   cancel,
   decline,
   describeNegotiationError,
+  expire,
   isFree,
   type Interval,
   type Meeting,
@@ -84,3 +85,15 @@ export const approveMeeting = (session: Session, meetingId: string, slot: Slot) 
   act(session, meetingId, (meeting, context) => approve(meeting, slot, context));
 export const declineMeeting = (session: Session, meetingId: string) => act(session, meetingId, decline);
 export const cancelMeeting = (session: Session, meetingId: string) => act(session, meetingId, cancel);
+
+/** Runs the clock over every open negotiation: expired proposals are withdrawn or declined, and the peer told. */
+export async function expireDue(session: Session): Promise<void> {
+  const meetings = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
+  for (const meeting of meetings) {
+    if (meeting.expiresAt > session.now()) continue;
+    const step = expire(meeting, await negotiationContext(session, meeting.id));
+    if (step === undefined) continue;
+    const contact = await session.db.contacts.get(meeting.peer);
+    if (contact !== undefined) await saveStep(session, contact, step);
+  }
+}

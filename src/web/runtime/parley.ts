@@ -11,11 +11,13 @@ import type { RelayConnection, ConnectRelay } from "./relay";
 import type { Runtime, Session } from "./context";
 import { handleCommand } from "./assistant";
 import { handleEnvelope } from "./inbound";
-import { approveMeeting, cancelMeeting, declineMeeting } from "./meetings";
+import { approveMeeting, cancelMeeting, declineMeeting, expireDue } from "./meetings";
 import { flushOutbox, toOutboxRow } from "./outbound";
 import { addChat, loadIdentityRow, refresh } from "./view";
 
 const INVITE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+/** How often open negotiations are checked for expiry; proposals live for days, so a minute is plenty. */
+const EXPIRY_CHECK_MS = 60_000;
 
 export type ParleyDeps = {
   readonly db: ParleyDb;
@@ -40,6 +42,7 @@ export function createParley(deps: ParleyDeps) {
   const store: AppStore = createAppStore();
   let connection: RelayConnection | undefined;
   let session: Session | undefined;
+  let expiryTimer: ReturnType<typeof setInterval> | undefined;
 
   const runtime: Runtime = {
     db: deps.db,
@@ -65,6 +68,10 @@ export function createParley(deps: ParleyDeps) {
     session = current;
     store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
     await refresh(current);
+    const runExpiry = () =>
+      void expireDue(current).catch((error: unknown) => console.warn("parley: expiry check failed", error));
+    runExpiry();
+    expiryTimer = setInterval(runExpiry, EXPIRY_CHECK_MS);
     connection = deps.connect({
       url: deps.relayUrl,
       identity,
@@ -72,6 +79,16 @@ export function createParley(deps: ParleyDeps) {
       onStatus: (status) => {
         store.setState({ connection: status });
         if (status === "online") void flushOutbox(current);
+      },
+      onError: (error) => {
+        // Only what the human can act on; transient refusals are retried by the client itself.
+        if (error.code === "origin-mismatch") {
+          store.setState({
+            notice: `The relay asked to be trusted as ${error.received}, not ${error.expected}; not connecting.`,
+          });
+        } else if (error.code === "relay-error" && error.error.code === "auth-failed") {
+          store.setState({ notice: "The relay refused this agent's identity." });
+        }
       },
     });
   }
@@ -201,6 +218,7 @@ export function createParley(deps: ParleyDeps) {
     dismissNotice: () => store.setState({ notice: undefined }),
 
     stop(): void {
+      clearInterval(expiryTimer);
       connection?.close();
       connection = undefined;
     },

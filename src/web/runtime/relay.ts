@@ -2,6 +2,7 @@ import type { IdentityKeyPair } from "../../protocol/crypto";
 import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 import type { ConnectionStatus } from "../state/store";
+import type { RelayClientError } from "../transport/relay-client";
 
 /** The runtime's view of a relay connection, so tests can hand it another transport. */
 export type RelayConnection = {
@@ -14,4 +15,5 @@ export type ConnectRelay = (options: {
   identity: IdentityKeyPair;
   onEnvelope: (envelope: Envelope) => Promise<void>;
   onStatus: (status: ConnectionStatus) => void;
+  onError?: (error: RelayClientError) => void;
 }) => RelayConnection;
