@@ -65,7 +65,7 @@ describe("two people agree on a meeting", () => {
     await openTab(alice, "Assistant");
     await alice.getByLabel("Message your agent").fill("meet Bob tomorrow at 3pm for 30 minutes");
     await alice.getByLabel("Message your agent").press("Enter");
-    await alice.getByText("I asked Bob's agent").waitFor(WAIT);
+    await alice.getByText("Asked Bob's agent").waitFor(WAIT);
 
     await openTab(bob, "Approvals");
     const request = bob.getByRole("listitem", { name: "Request from Alice" });

@@ -52,5 +52,12 @@ export function propose(args: ProposeArgs, ctx: NegotiationContext): Step {
     ctx,
   );
   const listed = slots.map((s) => when(s, ctx)).join(", ");
-  return step(meeting, {}, undefined, [outgoing], ctx, `Asked ${peerName}'s agent about "${title}": ${listed}.`);
+  return step(
+    meeting,
+    {},
+    undefined,
+    [outgoing],
+    ctx,
+    `Asked ${peerName}'s agent about "${title}": ${listed}. I'll tell you when they answer.`,
+  );
 }

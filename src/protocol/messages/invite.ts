@@ -67,11 +67,13 @@ export function createInvite(args: {
   };
   // Never hand out a link the other side would refuse: check it as parseInvite will.
   const checked = invitePayloadSchema.safeParse(fields);
-  if (!checked.success) throw new Error(`createInvite: ${checked.error.issues[0]?.path.join(".") ?? "payload"} is invalid`);
+  if (!checked.success)
+    throw new Error(`createInvite: ${checked.error.issues[0]?.path.join(".") ?? "payload"} is invalid`);
   const payload = utf8(JSON.stringify(fields));
   const signature = signEd25519(args.identity.signing.secretKey, concatBytes(INVITE_DOMAIN, payload));
   const token = `${encodeBase64Url(payload)}.${encodeBase64Url(signature)}`;
-  if (token.length > MAX_INVITE_CHARS) throw new Error(`createInvite: the invite is over ${MAX_INVITE_CHARS} characters`);
+  if (token.length > MAX_INVITE_CHARS)
+    throw new Error(`createInvite: the invite is over ${MAX_INVITE_CHARS} characters`);
   return token;
 }
 

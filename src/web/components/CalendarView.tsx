@@ -66,7 +66,11 @@ export function CalendarView() {
                 </button>
               )}
               {item.kind === "meeting" && (
-                <button onClick={() => parley.cancel(item.id)} aria-label={`Cancel ${item.title}`}>
+                <button
+                  className="secondary"
+                  onClick={() => parley.cancel(item.id)}
+                  aria-label={`Cancel ${item.title}`}
+                >
                   Cancel
                 </button>
               )}

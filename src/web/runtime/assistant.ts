@@ -60,7 +60,7 @@ async function answer(session: Session, text: string): Promise<string | undefine
     },
     await negotiationContext(session),
   );
+  // The step's own notice tells the human what was asked; no second reply.
   await saveStep(session, contact, step);
-  const listed = slots.map((slot) => formatSlot(slot, session.timeZone)).join("; ");
-  return `I asked ${contact.name}'s agent about "${intent.title}": ${listed}. I'll tell you when they answer.`;
+  return undefined;
 }
