@@ -43,7 +43,7 @@ async function openTab(page: Page, name: string): Promise<void> {
 }
 
 describe("two people agree on a meeting", () => {
-  it("[WEB1] onboarding → invite → request → approval → both calendars show the meeting", async () => {
+  it("[WEB1][WEB2] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
     const alice = await person("Europe/London");
     const bob = await person("Europe/London");
 
@@ -88,5 +88,27 @@ describe("two people agree on a meeting", () => {
         .waitFor(WAIT);
       expect(await transcript.getByRole("listitem").count()).toBeGreaterThanOrEqual(3);
     }
+
+    // Local first: once the service worker holds the build, the app starts and shows its data with no network.
+    await alice.waitForFunction(
+      async () => {
+        const loaded = performance
+          .getEntriesByType("resource")
+          .map((entry) => new URL(entry.name).pathname)
+          .filter((path) => path.startsWith("/_next/static/"));
+        const cached = new Set(
+          (await Promise.all((await caches.keys()).map(async (name) => (await caches.open(name)).keys())))
+            .flat()
+            .map((request) => new URL(request.url).pathname),
+        );
+        return navigator.serviceWorker.controller !== null && loaded.every((path) => cached.has(path));
+      },
+      undefined,
+      { timeout: WAIT.timeout, polling: 100 },
+    );
+    await alice.context().setOffline(true);
+    await alice.reload();
+    await openTab(alice, "Calendar");
+    await alice.getByRole("listitem").filter({ hasText: "Confirmed with Bob" }).waitFor(WAIT);
   });
 });

@@ -22,6 +22,14 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// The page sends the build assets it loaded; only same-origin build paths are accepted.
+self.addEventListener("message", (event) => {
+  const data = event.data;
+  if (event.origin !== self.location.origin || !data || data.type !== "precache" || !Array.isArray(data.urls)) return;
+  const urls = data.urls.filter((url) => typeof url === "string" && /^\/_next\/static\/[\w./-]+$/.test(url));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(urls)));
+});
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/socket.io"))
