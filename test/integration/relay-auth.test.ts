@@ -1,40 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { decodeBase64Url } from "../../src/protocol/encoding";
-import {
-  bystanders,
-  connect,
-  envelopeTo,
-  once,
-  send,
-  signChallenge,
-  startRelay,
-  type Challenge,
-  type TestRelay,
-} from "./support";
-import type { Socket } from "socket.io-client";
+import { bystanders, envelopeTo, once, relayHarness, send, signChallenge, startRelay, type Challenge } from "./support";
 
-let relays: TestRelay[] = [];
-let sockets: Socket[] = [];
-
-async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
-  const started = await startRelay(deps);
-  relays.push(started);
-  return started;
-}
-
-function client(url: string, extra: Parameters<typeof connect>[1] = {}): Socket {
-  const socket = connect(url, extra);
-  sockets.push(socket);
-  return socket;
-}
-
-afterEach(async () => {
-  for (const socket of sockets) socket.disconnect();
-  await Promise.all(relays.map((r) => r.close()));
-  relays = [];
-  sockets = [];
-});
+const { relay, client, track } = relayHarness();
 
 describe("relay authentication", () => {
   it("[AU3] sends a challenge with a fresh 32-byte nonce and its origin on connection", async () => {
@@ -51,7 +20,7 @@ describe("relay authentication", () => {
 
   it("[AU4] rejects send and ack before auth with unauthenticated and ignores them", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const socket = client(url);
     await once(socket, "challenge");
     const reply = await send(socket, envelopeTo(addressOf(generateIdentity().signing.publicKey)));

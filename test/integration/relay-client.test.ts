@@ -13,25 +13,18 @@ import {
   type RelayClientError,
   type RelayStatus,
 } from "../../src/web/transport/relay-client";
-import { envelopeTo, startRelay, WAIT_MS, type TestRelay } from "./support";
+import { envelopeTo, relayHarness, WAIT_MS } from "./support";
 
-let relays: TestRelay[] = [];
+const { relay } = relayHarness();
 let clients: RelayClient[] = [];
 let cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   for (const client of clients) client.close();
-  await Promise.all([...relays.map((r) => r.close()), ...cleanups.map((cleanup) => cleanup())]);
-  relays = [];
+  await Promise.all(cleanups.map((cleanup) => cleanup()));
   clients = [];
   cleanups = [];
 });
-
-async function relay(deps: Parameters<typeof startRelay>[0] = {}, port = 0): Promise<TestRelay> {
-  const started = await startRelay(deps, port);
-  relays.push(started);
-  return started;
-}
 
 /** Resolves with the first value `check` accepts among those pushed later, or rejects after WAIT_MS. */
 function signal<T>() {

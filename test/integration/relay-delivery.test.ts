@@ -1,40 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { Socket } from "socket.io-client";
+import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS } from "../../src/relay/mailbox";
-import {
-  authenticated,
-  bystanders,
-  envelopeTo,
-  messageId,
-  once,
-  send,
-  startRelay,
-  type Peer,
-  type TestRelay,
-} from "./support";
+import { bystanders, envelopeTo, messageId, once, relayHarness, send } from "./support";
 
-let relays: TestRelay[] = [];
-let sockets: Socket[] = [];
-
-async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
-  const started = await startRelay(deps);
-  relays.push(started);
-  return started;
-}
-
-async function peer(url: string, identity = generateIdentity()): Promise<Peer> {
-  const connected = await authenticated(url, identity);
-  sockets.push(connected.socket);
-  return connected;
-}
-
-afterEach(async () => {
-  for (const socket of sockets) socket.disconnect();
-  await Promise.all(relays.map((r) => r.close()));
-  relays = [];
-  sockets = [];
-});
+const { relay, peer, track } = relayHarness();
 
 describe("relay delivery", () => {
   it("[RL1][EN10] routes an envelope to its online recipient after acking the sender with stored", async () => {
@@ -140,7 +109,7 @@ describe("relay delivery", () => {
 
   it("[EN9] answers envelopes failing EN1, EN2, EN5-EN7 with malformed and their id, while others keep working", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const alice = await peer(url);
     const envelope = envelopeTo(alice.address);
     const withProto = JSON.parse(`{"v":1,"to":"${envelope.to}","id":"${envelope.id}","ct":"AAAA","__proto__":{"x":1}}`);

@@ -1,41 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { Socket } from "socket.io-client";
+import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { MAX_ACK_IDS, MAX_CIPHERTEXT_CHARS, MAX_FRAME_BYTES } from "../../src/protocol/limits";
-import {
-  authenticated,
-  bystanders,
-  connect,
-  envelopeTo,
-  messageId,
-  once,
-  send,
-  startRelay,
-  type Peer,
-  type TestRelay,
-} from "./support";
+import { bystanders, envelopeTo, messageId, once, relayHarness, send } from "./support";
 
-let relays: TestRelay[] = [];
-let sockets: Socket[] = [];
-
-async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
-  const started = await startRelay(deps);
-  relays.push(started);
-  return started;
-}
-
-async function peer(url: string): Promise<Peer> {
-  const connected = await authenticated(url);
-  sockets.push(connected.socket);
-  return connected;
-}
-
-afterEach(async () => {
-  for (const socket of sockets) socket.disconnect();
-  await Promise.all(relays.map((r) => r.close()));
-  relays = [];
-  sockets = [];
-});
+const { relay, peer, client, track } = relayHarness();
 
 function nobody() {
   return addressOf(generateIdentity().signing.publicKey);
@@ -81,7 +49,7 @@ describe("relay limits", () => {
   it("[LM3] rate-limits a flooding socket while others keep working", async () => {
     const clock = 5_000; // frozen: the bucket never refills during the test
     const { url } = await relay({ now: () => clock, rateLimit: { perSecond: 1, burst: 20 } });
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const flooder = await peer(url);
     const replies = await Promise.all(Array.from({ length: 30 }, () => send(flooder.socket, envelopeTo(nobody()))));
     const limited = replies.filter((reply) => JSON.stringify(reply).includes('"rate-limited"'));
@@ -108,7 +76,7 @@ describe("relay limits", () => {
 
   it("[EN9] answers a ciphertext over MAX_CIPHERTEXT_CHARS (EN3) with too-large, while others keep working", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const alice = await peer(url);
     const envelope = { ...envelopeTo(nobody()), ct: "A".repeat(MAX_CIPHERTEXT_CHARS + 4) };
     expect(await send(alice.socket, envelope)).toMatchObject({
@@ -120,7 +88,7 @@ describe("relay limits", () => {
 
   it("[LM5] closes the connection of a frame over MAX_FRAME_BYTES; others keep working", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const alice = await peer(url);
     const disconnected = once<string>(alice.socket, "disconnect");
     alice.socket.emit("send", { ...envelopeTo(nobody()), ct: "A".repeat(MAX_FRAME_BYTES) });
@@ -130,9 +98,8 @@ describe("relay limits", () => {
 
   it("[LM5] closes an unauthenticated connection that sends an oversized frame", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
-    const socket = connect(url);
-    sockets.push(socket);
+    const others = await bystanders(url, track);
+    const socket = client(url);
     await once(socket, "challenge");
     const disconnected = once<string>(socket, "disconnect");
     socket.emit("whatever", "x".repeat(MAX_FRAME_BYTES + 1));

@@ -1,49 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { Socket } from "socket.io-client";
+import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
-import {
-  authenticated,
-  bystanders,
-  connect,
-  envelopeTo,
-  messageId,
-  once,
-  seededRandom,
-  send,
-  settled,
-  startRelay,
-  type Peer,
-  type TestRelay,
-} from "./support";
+import { bystanders, createPrng, envelopeTo, messageId, once, relayHarness, send, settled } from "./support";
 
-let relays: TestRelay[] = [];
-let sockets: Socket[] = [];
-
-async function relay(deps: Parameters<typeof startRelay>[0] = {}): Promise<TestRelay> {
-  const started = await startRelay(deps);
-  relays.push(started);
-  return started;
-}
-
-async function peer(url: string): Promise<Peer> {
-  const connected = await authenticated(url);
-  sockets.push(connected.socket);
-  return connected;
-}
-
-function raw(url: string): Socket {
-  const socket = connect(url);
-  sockets.push(socket);
-  return socket;
-}
-
-afterEach(async () => {
-  for (const socket of sockets) socket.disconnect();
-  await Promise.all(relays.map((r) => r.close()));
-  relays = [];
-  sockets = [];
-});
+const { relay, peer, client: raw, track } = relayHarness();
 
 async function assertExchange(url: string): Promise<void> {
   const alice = await peer(url);
@@ -56,7 +16,7 @@ async function assertExchange(url: string): Promise<void> {
 describe("relay errors and robustness", () => {
   it("[ER2] answers unknown events with unknown-event, by callback or by relay:error", async () => {
     const { url } = await relay();
-    const others = await bystanders(url, (socket) => sockets.push(socket));
+    const others = await bystanders(url, track);
     const alice = await peer(url);
     expect(await alice.socket.timeout(3000).emitWithAck("subscribe", { room: "all" })).toEqual({
       ok: false,
@@ -124,7 +84,7 @@ describe("relay errors and robustness", () => {
     const { url, logs, relay: running } = await relay({ rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } });
     let received = 0;
     running.io.on("connection", (socket) => socket.onAny(() => (received += 1)));
-    const random = seededRandom(0x5eed);
+    const random = createPrng(0x5eed).float;
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const target = addressOf(generateIdentity().signing.publicKey);
     const text = (max: number): string =>

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io, type Socket } from "socket.io-client";
+import { afterEach } from "vitest";
 import { authMessage } from "../../src/protocol/auth";
 import {
   addressOf,
@@ -15,6 +16,8 @@ import { encodeBase64Url } from "../../src/protocol/encoding";
 import type { Envelope, MessageId } from "../../src/protocol/envelope";
 import { createRelay, type Relay, type RelayDeps } from "../../src/relay/create-relay";
 import type { LogFields, Logger } from "../../src/relay/logger";
+
+export { createPrng } from "../support/prng";
 
 /** Every wait in these tests is bounded; nothing sleeps for a fixed time. */
 export const WAIT_MS = 3_000;
@@ -133,6 +136,49 @@ export async function authenticated(url: string, identity = generateIdentity()):
   return { socket, identity, address: addressOf(identity.signing.publicKey), challenge, inbox };
 }
 
+/**
+ * The relays and sockets of one test file, all closed after each test. Call it once at the top level of the file:
+ * it registers that `afterEach` itself.
+ */
+export function relayHarness() {
+  let relays: TestRelay[] = [];
+  let sockets: Socket[] = [];
+
+  afterEach(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await Promise.all(relays.map((r) => r.close()));
+    relays = [];
+    sockets = [];
+  });
+
+  /** Disconnects `socket` after the test. */
+  function track(socket: Socket): void {
+    sockets.push(socket);
+  }
+
+  return {
+    track,
+    /** A relay (see `startRelay`), closed after the test. */
+    async relay(deps: Parameters<typeof startRelay>[0] = {}, port = 0): Promise<TestRelay> {
+      const started = await startRelay(deps, port);
+      relays.push(started);
+      return started;
+    },
+    /** An authenticated peer (see `authenticated`), disconnected after the test. */
+    async peer(url: string, identity = generateIdentity()): Promise<Peer> {
+      const connected = await authenticated(url, identity);
+      track(connected.socket);
+      return connected;
+    },
+    /** A raw client (see `connect`), disconnected after the test. */
+    client(url: string, extra: Parameters<typeof connect>[1] = {}): Socket {
+      const socket = connect(url, extra);
+      track(socket);
+      return socket;
+    },
+  };
+}
+
 export function messageId(): MessageId {
   return encodeBase64Url(systemRandomBytes(16)) as MessageId;
 }
@@ -169,16 +215,4 @@ export function send(socket: Socket, envelope: unknown): Promise<unknown> {
 export async function settled(socket: Socket): Promise<void> {
   if (socket.disconnected) return;
   await Promise.race([socket.timeout(WAIT_MS).emitWithAck("probe"), once(socket, "disconnect")]);
-}
-
-/** Deterministic randomness for the hostile-input test (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -3,6 +3,8 @@ import { encodeBase64Url } from "../../../src/protocol/encoding";
 import type { MessageId } from "../../../src/protocol/envelope";
 import { localToInstant } from "../../../src/agent/scheduling/zoned";
 
+export { createPrng } from "../../support/prng";
+
 /** Test helpers for the agent suite: deterministic ids and addresses, wall-clock instants, a seeded PRNG. */
 
 /** Deterministic, valid message ids: 16 bytes holding a tag and a counter. */
@@ -28,15 +30,3 @@ export function at(timeZone: string, year: number, month: number, day: number, h
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
-
-/** mulberry32, seeded, for spreading test inputs reproducibly. */
-export function createPrng(seed: number): { int: (max: number) => number } {
-  let state = seed | 0;
-  const uint32 = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return { int: (max) => Math.floor((uint32() / 2 ** 32) * max) };
-}

@@ -1,4 +1,4 @@
-import type { RandomBytes } from "../../../src/protocol/crypto";
+export { createPrng, type Prng } from "../../support/prng";
 
 /** Test helpers for the protocol suite: strict hex, and a small seeded PRNG (no fast-check here). */
 
@@ -13,32 +13,6 @@ export function bytesToHex(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
-}
-
-/** mulberry32: tiny, fast and good enough to spread test inputs; never for keys outside tests. */
-export type Prng = {
-  /** A uniform 32-bit unsigned integer. */
-  readonly uint32: () => number;
-  /** A uniform integer in [0, max). */
-  readonly int: (max: number) => number;
-  readonly bytes: RandomBytes;
-};
-
-export function createPrng(seed: number): Prng {
-  let state = seed | 0;
-  const uint32 = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const int = (max: number): number => Math.floor((uint32() / 2 ** 32) * max);
-  const bytes: RandomBytes = (length) => {
-    const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = uint32() & 0xff;
-    return out;
-  };
-  return { uint32, int, bytes };
 }
 
 /** A copy of `bytes` with `mask` XORed into the byte at `offset`. */
