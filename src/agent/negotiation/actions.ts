@@ -1,5 +1,7 @@
 import type { Slot } from "../../protocol/messages/schema";
 import { err, ok, type Result } from "../../protocol/result";
+import { HOUR_MS } from "../scheduling/zoned";
+import { acceptedSlot } from "./busy";
 import { includesSlot, message, step, when } from "./core";
 import { outgoingText } from "./text";
 import { FINAL_STATES, type Meeting, type NegotiationContext, type NegotiationError, type Step } from "./types";
@@ -37,7 +39,11 @@ export function decline(meeting: Meeting, ctx: NegotiationContext): Result<Step,
   );
 }
 
-/** Either side calls the meeting off, before or after it was confirmed. */
+/**
+ * Either side calls the meeting off, before or after it was confirmed: an
+ * organizer withdrawing its proposal, a participant withdrawing its acceptance
+ * (or answering a proposal with a plain no), or either one after the confirm.
+ */
 export function cancel(meeting: Meeting, ctx: NegotiationContext): Result<Step, NegotiationError> {
   if (FINAL_STATES.includes(meeting.state)) return err({ code: "wrong-state", state: meeting.state, event: "cancel" });
   const text = outgoingText.cancel(ctx.ownerName, meeting.title, meeting.confirmed, ctx.timeZone);
@@ -55,15 +61,38 @@ export function cancel(meeting: Meeting, ctx: NegotiationContext): Result<Step, 
 }
 
 /**
+ * How long past a proposal's expiry a participant that accepted waits for the
+ * organizer's answer. The organizer answers every acceptance, even a late one,
+ * but the acceptance or the answer can be lost on the way; after this the
+ * participant calls the meeting off rather than hold the time forever.
+ */
+export const ACCEPT_GRACE_MS = 24 * HOUR_MS;
+
+/**
  * The clock's move, for the app to run on a timer and at start-up. An
  * unanswered proposal past its expiry is withdrawn (organizer) or declined
- * (participant). A participant that has accepted keeps waiting: the organizer
- * always answers an acceptance, with a confirm or a decline, even a late one.
+ * (participant). A participant that has accepted waits `ACCEPT_GRACE_MS`
+ * longer for the confirm, then ends `failed`, freeing the held time, and
+ * sends a `cancel` so the organizer does not book it either.
  * Returns undefined when there is nothing to do.
  */
 export function expire(meeting: Meeting, ctx: NegotiationContext): Step | undefined {
   if (ctx.now < meeting.expiresAt) return undefined;
   const { title, peerName } = meeting;
+  if (meeting.role === "participant" && meeting.state === "working") {
+    if (ctx.now < meeting.expiresAt + ACCEPT_GRACE_MS) return undefined;
+    const out = message(meeting, { type: "cancel" }, outgoingText.gaveUp(ctx.ownerName, title), ctx);
+    const accepted = acceptedSlot(meeting);
+    const at = accepted === undefined ? "" : ` for ${when(accepted, ctx)}`;
+    return step(
+      meeting,
+      { state: "failed" },
+      undefined,
+      [out],
+      ctx,
+      `${peerName}'s agent never confirmed "${title}"${at}, so it was called off and that time is free again.`,
+    );
+  }
   if (meeting.role === "organizer" && meeting.state === "working") {
     const out = message(meeting, { type: "cancel" }, outgoingText.withdrawn(ctx.ownerName, title), ctx);
     return step(

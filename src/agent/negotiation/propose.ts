@@ -1,7 +1,7 @@
 import type { Address } from "../../protocol/address";
 import { MAX_PROPOSED_SLOTS } from "../../protocol/messages/agent";
 import type { Slot } from "../../protocol/messages/schema";
-import { MINUTE_MS } from "../scheduling/zoned";
+import { HOUR_MS, MINUTE_MS } from "../scheduling/zoned";
 import { message, step, when } from "./core";
 import { outgoingText } from "./text";
 import type { Meeting, NegotiationContext, Step } from "./types";
@@ -9,6 +9,13 @@ import type { Meeting, NegotiationContext, Step } from "./types";
 /** The organizer's first move: a new meeting and the proposal that opens it. */
 
 export const DEFAULT_PROPOSAL_TTL_MINUTES = 7 * 24 * 60;
+
+/**
+ * The longest a received proposal may stay open, counted from its arrival:
+ * a peer's later `expiresAt` is cut down to this, so a request cannot sit
+ * waiting for an answer for years.
+ */
+export const MAX_PROPOSAL_TTL_MS = 30 * 24 * HOUR_MS;
 
 export type ProposeArgs = {
   peer: Address;

@@ -5,6 +5,7 @@ import { err, ok, type Result } from "../../protocol/result";
 import { MINUTE_MS } from "../scheduling/zoned";
 import { acceptedSlot } from "./busy";
 import { includesSlot, message, sameSlot, step, when } from "./core";
+import { MAX_PROPOSAL_TTL_MS } from "./propose";
 import { outgoingText } from "./text";
 import { FINAL_STATES, type Meeting, type NegotiationContext, type NegotiationError, type Step } from "./types";
 
@@ -72,7 +73,8 @@ function openAsParticipant(
     state: "input-required",
     proposed,
     available: [],
-    expiresAt: data.expiresAt,
+    // The peer chose the expiry; this side bounds how long it lets a request wait.
+    expiresAt: Math.min(data.expiresAt, ctx.now + MAX_PROPOSAL_TTL_MS),
     createdAt: ctx.now,
     updatedAt: ctx.now,
     transcript: [],

@@ -41,4 +41,6 @@ export const outgoingText = {
     clip(`${owner} canceled "${title}"${confirmed === undefined ? "" : `, ${slotIn(confirmed, timeZone)}`}.`),
   withdrawn: (owner: string, title: string): string =>
     clip(`${owner}'s agent withdrew "${title}": no answer came before the proposal expired.`),
+  gaveUp: (owner: string, title: string): string =>
+    clip(`${owner}'s agent called off "${title}": no confirmation came for the acceptance.`),
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ACCEPT_GRACE_MS,
   acceptedSlot,
   approve,
   busyFromMeetings,
@@ -7,6 +8,7 @@ import {
   decline,
   describeNegotiationError,
   expire,
+  MAX_PROPOSAL_TTL_MS,
   propose,
   receive,
   type Meeting,
@@ -424,6 +426,188 @@ describe("negotiation", () => {
 
     const accepted = unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW)));
     expect(expire(accepted.meeting, contextOf(bob, NOW + 2 * HOUR))).toBeUndefined();
+    expect(expire(accepted.meeting, contextOf(bob, NOW + HOUR + ACCEPT_GRACE_MS - 1))).toBeUndefined();
+  });
+
+  describe("a participant that accepted does not wait forever", () => {
+    /** Alice proposes TUE_15 for an hour; Bob accepts it at once. Nothing is delivered to Alice yet. */
+    function accepted(): { alice: Side; bob: Side; proposal: Step; accept: Step } {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const proposal = start(alice, bob, [TUE_15], NOW, 60);
+      const received = only(deliver(alice, bob, proposal, NOW));
+      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      return { alice, bob, proposal, accept };
+    }
+    const GIVE_UP = NOW + HOUR + ACCEPT_GRACE_MS;
+
+    it("[NG17] the grace is a day past expiry; then the participant fails, frees the time and tells the organizer", () => {
+      expect(ACCEPT_GRACE_MS).toBe(24 * HOUR);
+      const { bob, accept } = accepted();
+      expect(busyFromMeetings([...bob.meetings.values()])).toEqual([TUE_15]);
+      expect(expire(accept.meeting, contextOf(bob, GIVE_UP - 1))).toBeUndefined();
+
+      const gaveUp = save(bob, expire(accept.meeting, contextOf(bob, GIVE_UP))!);
+      expect(gaveUp.meeting.state).toBe("failed");
+      expect(gaveUp.meeting.confirmed).toBeUndefined();
+      const out = only(gaveUp.outgoing);
+      expect(out.data).toEqual({ type: "cancel" });
+      expect(agentMessageSchema.safeParse(out).success).toBe(true);
+      expect(out.text).toBe(`Bob's agent called off "Meeting with Bob": no confirmation came for the acceptance.`);
+      expect(gaveUp.notice).toBe(
+        `Alice's agent never confirmed "Meeting with Bob" for Tue 24 Nov 15:00–15:30, so it was called off and that time is free again.`,
+      );
+      expect(gaveUp.meeting.transcript.at(-1)).toEqual({ direction: "out", message: out });
+      expect(busyFromMeetings([...bob.meetings.values()])).toEqual([]);
+      // Once failed, the clock has nothing more to do.
+      expect(expire(gaveUp.meeting, contextOf(bob, GIVE_UP + HOUR))).toBeUndefined();
+    });
+
+    it("[NG17] when the accept was lost, the organizer still waiting ends canceled on the participant's cancel", () => {
+      const { alice, bob, proposal, accept } = accepted();
+      const gaveUp = save(bob, expire(accept.meeting, contextOf(bob, GIVE_UP))!);
+      const organizer = only(deliver(bob, alice, gaveUp, GIVE_UP + MINUTE));
+      expect(organizer.meeting.state).toBe("canceled");
+      expect(organizer.outgoing).toEqual([]);
+      expect(alice.meetings.get(proposal.meeting.id)!.state).toBe("canceled");
+      expect(busyFromMeetings([...alice.meetings.values(), ...bob.meetings.values()])).toEqual([]);
+    });
+
+    it("[NG17] when the confirm was lost, the organizer's booking is canceled and a late confirm is refused", () => {
+      const { alice, bob, proposal, accept } = accepted();
+      const confirm = only(deliver(bob, alice, accept, NOW + MINUTE));
+      expect(confirm.meeting.state).toBe("completed");
+      // The confirm never reaches Bob.
+      const gaveUp = save(bob, expire(bob.meetings.get(proposal.meeting.id)!, contextOf(bob, GIVE_UP))!);
+      expect(only(deliver(bob, alice, gaveUp, GIVE_UP)).meeting.state).toBe("canceled");
+      expect(busyFromMeetings([...alice.meetings.values(), ...bob.meetings.values()])).toEqual([]);
+
+      const late = receive(gaveUp.meeting, alice.address, only(confirm.outgoing), contextOf(bob, GIVE_UP + MINUTE));
+      expectError(late, "wrong-state");
+    });
+  });
+
+  describe("a pending proposal or acceptance can be withdrawn", () => {
+    it("[NG18] organizer in working: both sides end canceled, and a crossing accept is refused", () => {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const proposal = start(alice, bob);
+      const received = only(deliver(alice, bob, proposal, NOW));
+      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const withdrawn = save(alice, unwrap(cancel(proposal.meeting, contextOf(alice, NOW + MINUTE))));
+      expect(withdrawn.meeting.state).toBe("canceled");
+      expect(only(withdrawn.outgoing).data).toEqual({ type: "cancel" });
+      expect(only(withdrawn.outgoing).text).toBe(`Alice canceled "Meeting with Bob".`);
+
+      // Bob's accept was already on its way: Alice refuses it, Bob's hold goes when the cancel lands.
+      expectError(
+        receive(withdrawn.meeting, bob.address, only(accept.outgoing), contextOf(alice, NOW + 2 * MINUTE)),
+        "wrong-state",
+      );
+      expect(only(deliver(alice, bob, withdrawn, NOW + 2 * MINUTE)).meeting.state).toBe("canceled");
+      expect(busyFromMeetings([...bob.meetings.values()])).toEqual([]);
+    });
+
+    it("[NG18] participant in input-required: the organizer in working ends canceled", () => {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const proposal = start(alice, bob);
+      const received = only(deliver(alice, bob, proposal, NOW));
+      expect(received.meeting.state).toBe("input-required");
+      const withdrawn = save(bob, unwrap(cancel(received.meeting, contextOf(bob, NOW + MINUTE))));
+      expect(withdrawn.meeting.state).toBe("canceled");
+      expect(only(withdrawn.outgoing).data).toEqual({ type: "cancel" });
+      const organizer = only(deliver(bob, alice, withdrawn, NOW + 2 * MINUTE));
+      expect(organizer.meeting.state).toBe("canceled");
+      expect(organizer.notice).toBe(`Bob canceled "Meeting with Bob".`);
+      // The clock leaves both alone afterwards.
+      expect(expire(organizer.meeting, contextOf(alice, NOW + 30 * 24 * HOUR))).toBeUndefined();
+      expect(expire(withdrawn.meeting, contextOf(bob, NOW + 30 * 24 * HOUR))).toBeUndefined();
+    });
+
+    it("[NG18] participant in working: the hold is released and the organizer in working ends canceled", () => {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const proposal = start(alice, bob);
+      const received = only(deliver(alice, bob, proposal, NOW));
+      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      expect(busyFromMeetings([...bob.meetings.values()])).toEqual([TUE_15]);
+
+      // The accept is lost; Bob's human withdraws the acceptance.
+      const withdrawn = save(bob, unwrap(cancel(accept.meeting, contextOf(bob, NOW + MINUTE))));
+      expect(withdrawn.meeting.state).toBe("canceled");
+      expect(only(withdrawn.outgoing).text).toBe(`Bob canceled "Meeting with Bob".`);
+      expect(busyFromMeetings([...bob.meetings.values()])).toEqual([]);
+      expect(alice.meetings.get(proposal.meeting.id)!.state).toBe("working");
+      expect(only(deliver(bob, alice, withdrawn, NOW + 2 * MINUTE)).meeting.state).toBe("canceled");
+    });
+
+    it("[NG18] participant in working whose accept crosses with the organizer's confirm: both end canceled", () => {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const proposal = start(alice, bob);
+      const received = only(deliver(alice, bob, proposal, NOW));
+      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const confirm = only(deliver(bob, alice, accept, NOW + MINUTE));
+      const withdrawn = save(bob, unwrap(cancel(accept.meeting, contextOf(bob, NOW + MINUTE))));
+
+      expectError(
+        receive(withdrawn.meeting, alice.address, only(confirm.outgoing), contextOf(bob, NOW + 2 * MINUTE)),
+        "wrong-state",
+      );
+      const organizer = only(deliver(bob, alice, withdrawn, NOW + 2 * MINUTE));
+      expect(organizer.meeting.state).toBe("canceled");
+      expect(organizer.notice).toBe(`Bob canceled "Meeting with Bob" for Tue 24 Nov 15:00–15:30.`);
+      expect(busyFromMeetings([...alice.meetings.values(), ...bob.meetings.values()])).toEqual([]);
+    });
+  });
+
+  describe("a peer's expiry is bounded", () => {
+    function proposalExpiring(alice: Side, expiresAt: number): AgentMessage {
+      const message = only(start(alice, side("Bob", 2)).outgoing);
+      if (message.data.type !== "propose") throw new Error("not a proposal");
+      return { ...message, data: { ...message.data, expiresAt } };
+    }
+
+    it("[NG19] an expiry beyond 30 days from arrival is cut to 30 days; an earlier one is kept", () => {
+      expect(MAX_PROPOSAL_TTL_MS).toBe(30 * 24 * HOUR);
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const far = unwrap(
+        receive(undefined, alice.address, proposalExpiring(alice, 7_258_118_400_000), contextOf(bob, NOW)),
+      );
+      expect(far.meeting.state).toBe("input-required");
+      expect(far.meeting.expiresAt).toBe(NOW + MAX_PROPOSAL_TTL_MS);
+
+      const edge = unwrap(
+        receive(undefined, alice.address, proposalExpiring(alice, NOW + MAX_PROPOSAL_TTL_MS + 1), contextOf(bob, NOW)),
+      );
+      expect(edge.meeting.expiresAt).toBe(NOW + MAX_PROPOSAL_TTL_MS);
+      const near = unwrap(
+        receive(undefined, alice.address, proposalExpiring(alice, NOW + 3 * HOUR), contextOf(bob, NOW)),
+      );
+      expect(near.meeting.expiresAt).toBe(NOW + 3 * HOUR);
+      // The organizer's own record is not touched by this: only the receiving side bounds it.
+      const own = start(alice, bob, [TUE_15], NOW, 365 * 24 * 60);
+      expect(own.meeting.expiresAt).toBe(NOW + 365 * 24 * HOUR);
+    });
+
+    it("[NG19] the bounded expiry is the one approve and the clock go by", () => {
+      const alice = side("Alice", 1);
+      const bob = side("Bob", 2);
+      const far = unwrap(
+        receive(undefined, alice.address, proposalExpiring(alice, 7_258_118_400_000), contextOf(bob, NOW)),
+      );
+      const after = NOW + MAX_PROPOSAL_TTL_MS;
+      expect(approve(far.meeting, TUE_15, contextOf(bob, after))).toEqual({
+        ok: false,
+        error: { code: "expired", expiresAt: after },
+      });
+      expect(expire(far.meeting, contextOf(bob, after - 1))).toBeUndefined();
+      const lapsed = expire(far.meeting, contextOf(bob, after))!;
+      expect(lapsed.meeting.state).toBe("rejected");
+      expect(only(lapsed.outgoing).data).toEqual({ type: "decline", reason: "expired" });
+    });
   });
 
   it("[NG15] an accepted slot is held, so a second proposal for the same time cannot be accepted", () => {
@@ -470,7 +654,8 @@ describe("negotiation", () => {
     };
     const secret2 = { title: "Interview at Acme Corp", start: slot(25, 10, 5).start, end: slot(25, 11, 55).start };
     const runs: Side[] = [];
-    // Every path that sends something: none free, approve + confirm, taken at confirm, decline, cancel, expiry.
+    // Every path that sends something: none free, approve + confirm, taken at confirm, decline, cancel, expiry,
+    // giving up on a confirm.
     {
       const alice = side("Alice", 1, [secret]);
       const bob = side("Bob", 2, [secret2]);
@@ -503,6 +688,9 @@ describe("negotiation", () => {
       const lapsing = only(deliver(alice, bob, third, NOW));
       save(bob, expire(lapsing.meeting, contextOf(bob, NOW + 2 * HOUR))!);
       save(alice, expire(third.meeting, contextOf(alice, NOW + 2 * HOUR))!);
+      const fourth = only(deliver(alice, bob, start(alice, bob, [slot(26, 14)], NOW, 60), NOW));
+      const waiting = save(bob, unwrap(approve(fourth.meeting, slot(26, 14), contextOf(bob, NOW, fourth.meeting.id))));
+      save(bob, expire(waiting.meeting, contextOf(bob, NOW + HOUR + ACCEPT_GRACE_MS))!);
       runs.push(alice, bob);
     }
     const sent = runs.flatMap((s) => s.sent);
