@@ -1,5 +1,5 @@
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startServer } from "../../src/relay/server";
 import { launchChromium } from "./browser";
@@ -14,10 +14,16 @@ const WAIT = { timeout: 20_000 };
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   server = await startServer({ port: 0, host: "127.0.0.1", staticDir, logger: { info() {}, warn() {} } });
   browser = await launchChromium();
+});
+
+afterEach(() => {
+  // An uncaught error in either page fails the test even if the flow happened to finish.
+  expect(pageErrors.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -28,7 +34,7 @@ afterAll(async () => {
 async function person(timezoneId: string): Promise<Page> {
   const context = await browser.newContext({ timezoneId, locale: "en-GB" });
   const page = await context.newPage();
-  page.on("pageerror", (error) => console.error(`[${timezoneId}] page error:`, error.message));
+  page.on("pageerror", (error) => pageErrors.push(`${timezoneId}: ${error.message}`));
   return page;
 }
 

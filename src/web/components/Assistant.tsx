@@ -1,21 +1,23 @@
 "use client";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useApp, useParley } from "../state/use-app";
+import { useAction } from "./use-action";
 
 export function Assistant() {
   const parley = useParley();
   const chat = useApp((s) => s.chat);
   const [text, setText] = useState("");
+  const { busy, run } = useAction();
   const end = useRef<HTMLLIElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView({ block: "end" });
   }, [chat.length]);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const line = text;
     setText("");
-    await parley.say(line);
+    run(() => parley.say(line));
   }
 
   return (
@@ -45,7 +47,7 @@ export function Assistant() {
           placeholder="Find 30 minutes with…"
           maxLength={500}
         />
-        <button type="submit" disabled={text.trim().length === 0}>
+        <button type="submit" disabled={busy || text.trim().length === 0}>
           Send
         </button>
       </form>

@@ -1,34 +1,46 @@
 "use client";
-import { useState, type FormEvent } from "react";
-import { formatSlot } from "../../agent";
+import { useMemo, useState, type FormEvent } from "react";
+import { formatSlot, localToInstant } from "../../agent";
 import { localDateKey } from "../format";
+import { calendarItems, type CalendarItem } from "../state/calendar-items";
 import { useApp, useParley } from "../state/use-app";
-import { calendarItems } from "../state/calendar-items";
+import { useAction } from "./use-action";
 
-const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** Parses the form's local date and times; the browser's own zone is the user's. */
-function parseLocal(date: string, time: string): number {
-  return new Date(`${date}T${time}`).getTime();
+/** The form's date ("2026-11-24") and time ("09:30") as an instant in the user's zone, or NaN. */
+function parseLocal(date: string, time: string, timeZone: string): number {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2})$/.exec(time);
+  if (!d || !t) return Number.NaN;
+  return localToInstant(
+    { year: Number(d[1]), month: Number(d[2]), day: Number(d[3]), hour: Number(t[1]), minute: Number(t[2]) },
+    timeZone,
+  );
 }
 
 export function CalendarView() {
   const parley = useParley();
+  const tz = useApp((s) => s.timeZone);
   const events = useApp((s) => s.events);
   const meetings = useApp((s) => s.meetings);
   const [title, setTitle] = useState("");
-  const [date, setDate] = useState(() => localDateKey(Date.now() + 86_400_000, timeZone()));
+  const [date, setDate] = useState(() => localDateKey(Date.now() + 86_400_000, tz));
   const [from, setFrom] = useState("09:00");
   const [to, setTo] = useState("10:00");
+  const { busy, run } = useAction();
 
-  async function add(event: FormEvent) {
+  function add(event: FormEvent) {
     event.preventDefault();
-    await parley.addEvent({ title, start: parseLocal(date, from), end: parseLocal(date, to) });
-    setTitle("");
+    run(async () => {
+      await parley.addEvent({ title, start: parseLocal(date, from, tz), end: parseLocal(date, to, tz) });
+      setTitle("");
+    });
   }
 
-  const items = calendarItems(events, meetings);
-  const tz = timeZone();
+  // Past entries stay stored (they are history) but the calendar shows what is still ahead.
+  const items = useMemo(
+    () => calendarItems(events, meetings).filter((i) => i.slot.end > Date.now()),
+    [events, meetings],
+  );
   return (
     <section className="calendar">
       <h2>Calendar</h2>
@@ -49,35 +61,59 @@ export function CalendarView() {
           To
           <input type="time" value={to} onChange={(e) => setTo(e.target.value)} required />
         </label>
-        <button type="submit">Add busy time</button>
+        <button type="submit" disabled={busy}>
+          Add busy time
+        </button>
       </form>
       {items.length === 0 ? (
-        <p>Nothing in your calendar yet.</p>
+        <p>Nothing ahead in your calendar.</p>
       ) : (
         <ul className="items" aria-label="Calendar entries">
           {items.map((item) => (
-            <li key={item.id} className={`item ${item.kind}`}>
-              <span className="when">{formatSlot(item.slot, tz)}</span>
-              <span className="what">{item.title}</span>
-              <span className="kind">{item.label}</span>
-              {item.kind === "event" && (
-                <button onClick={() => parley.removeEvent(item.id)} aria-label={`Remove ${item.title}`}>
-                  Remove
-                </button>
-              )}
-              {item.kind === "meeting" && (
-                <button
-                  className="secondary"
-                  onClick={() => parley.cancel(item.id)}
-                  aria-label={`Cancel ${item.title}`}
-                >
-                  Cancel
-                </button>
-              )}
-            </li>
+            <Entry key={item.id} item={item} timeZone={tz} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
+  const parley = useParley();
+  const { busy, run } = useAction();
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <li className={`item ${item.kind}`}>
+      <span className="when">{formatSlot(item.slot, timeZone)}</span>
+      <span className="what">{item.title}</span>
+      <span className="kind">{item.label}</span>
+      {item.kind === "event" && (
+        <button
+          className="secondary"
+          disabled={busy}
+          onClick={() => run(() => parley.removeEvent(item.id))}
+          aria-label={`Remove ${item.title}`}
+        >
+          Remove
+        </button>
+      )}
+      {item.kind !== "event" &&
+        (confirming ? (
+          <span className="confirm">
+            {item.kind === "meeting" ? "Cancel and tell " : "Withdraw and tell "}
+            {item.peerName}?{" "}
+            <button disabled={busy} onClick={() => run(() => parley.cancel(item.meetingId))}>
+              Yes
+            </button>{" "}
+            <button className="secondary" onClick={() => setConfirming(false)}>
+              No
+            </button>
+          </span>
+        ) : (
+          <button className="secondary" onClick={() => setConfirming(true)} aria-label={`Cancel ${item.title}`}>
+            {item.kind === "meeting" ? "Cancel" : "Withdraw"}
+          </button>
+        ))}
+    </li>
   );
 }

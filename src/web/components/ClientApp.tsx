@@ -8,6 +8,8 @@ import { ParleyContext } from "../state/use-app";
 import { Shell } from "./Shell";
 import { registerServiceWorker } from "../pwa/register";
 
+const PENDING_INVITE = "parley.pendingInvite";
+
 function createBrowserParley(): Parley {
   return createParley({
     db: new ParleyDb(),
@@ -24,15 +26,26 @@ function createBrowserParley(): Parley {
 export default function ClientApp() {
   const [parley] = useState(createBrowserParley);
   useEffect(() => {
-    const invite = window.location.pathname.startsWith("/invite") ? window.location.hash.slice(1) : "";
-    // Drop the invite from the address bar so a reload or a shared screen does not reuse it.
-    if (invite) window.history.replaceState(null, "", "/");
+    const fromLink = window.location.pathname.startsWith("/invite") ? window.location.hash.slice(1) : "";
+    // Drop the invite from the address bar so a shared screen does not show it, but keep it for this tab
+    // until it is handled: a reload during onboarding must not lose it.
+    if (fromLink) {
+      sessionStorage.setItem(PENDING_INVITE, fromLink);
+      window.history.replaceState(null, "", "/");
+    }
+    const invite = fromLink || sessionStorage.getItem(PENDING_INVITE);
+    const unsubscribe = parley.store.subscribe((state) => {
+      if (state.phase === "ready" && state.pendingInvite === undefined) sessionStorage.removeItem(PENDING_INVITE);
+    });
     void (async () => {
       await parley.start();
       if (invite) await parley.openInvite(invite);
     })();
     registerServiceWorker();
-    return () => parley.stop();
+    return () => {
+      unsubscribe();
+      parley.stop();
+    };
   }, [parley]);
   return (
     <ParleyContext.Provider value={parley}>

@@ -1,7 +1,9 @@
 "use client";
+import { describeMessage } from "../../agent";
+import type { TaskState } from "../../protocol/messages";
 import { useApp } from "../state/use-app";
 
-const STATE_LABELS: Record<string, string> = {
+const STATE_LABELS: Record<TaskState, string> = {
   submitted: "Sent",
   working: "In progress",
   "input-required": "Waiting for you",
@@ -11,26 +13,36 @@ const STATE_LABELS: Record<string, string> = {
   failed: "Failed",
 };
 
-/** Every message the agents exchanged, in plain words, for both humans to read. */
+/**
+ * Every message the agents exchanged, for both humans to read. Each line is
+ * written here from the message's data part, which is what the agents acted
+ * on; the other agent's own words are shown beneath, quoted, so a peer cannot
+ * make its text say something its data does not.
+ */
 export function Conversations() {
   const meetings = useApp((s) => s.meetings);
   const self = useApp((s) => s.self);
+  const timeZone = useApp((s) => s.timeZone);
   if (meetings.length === 0) return <p>Your agent has not talked to anyone yet.</p>;
+  const view = { timeZone, ownerName: self?.name ?? "you" };
   return (
     <section>
       <h2>Agent conversations</h2>
       {meetings.map((m) => (
         <article key={m.id} className="transcript" aria-label={`Conversation about ${m.title}`}>
           <h3>
-            {m.title} <span className="state">{STATE_LABELS[m.state] ?? m.state}</span>
+            {m.title} <span className="state">{STATE_LABELS[m.state]}</span>
           </h3>
           <ol>
             {m.transcript.map((entry) => (
               <li key={entry.message.messageId} className={entry.direction}>
                 <span className="from">
-                  {entry.direction === "out" ? `Your agent (${self?.name ?? "you"})` : `${m.peerName}'s agent`}
+                  {entry.direction === "out" ? `Your agent (${view.ownerName})` : `${m.peerName}'s agent`}
                 </span>
-                <span className="text">{entry.message.text}</span>
+                <span className="text">
+                  {describeMessage(entry, m, view)}
+                  {entry.direction === "in" && <q className="their-words">{entry.message.text}</q>}
+                </span>
               </li>
             ))}
           </ol>

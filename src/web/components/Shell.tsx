@@ -8,6 +8,7 @@ import { Approvals } from "./Approvals";
 import { Conversations } from "./Conversations";
 import { Contacts } from "./Contacts";
 import { Notice } from "./Notice";
+import { waitingApprovals } from "../state/selectors";
 
 const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts"] as const;
 type Tab = (typeof TABS)[number];
@@ -16,9 +17,7 @@ export function Shell() {
   const phase = useApp((s) => s.phase);
   const failure = useApp((s) => s.failure);
   const [tab, setTab] = useState<Tab>("Assistant");
-  const approvals = useApp(
-    (s) => s.meetings.filter((m) => m.role === "participant" && m.state === "input-required").length,
-  );
+  const approvals = useApp((s) => waitingApprovals(s.meetings).length);
 
   if (phase === "loading") return <p className="loading">Loading Parley…</p>;
   if (phase === "failed") return <p role="alert">Parley could not start: {failure}</p>;

@@ -1,6 +1,8 @@
-import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, isFree, parseCommand, propose } from "../../agent";
+import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, parseCommand, propose, type Step } from "../../agent";
+import { readContacts } from "../storage/read";
+import type { ContactRow } from "../storage/rows";
 import type { Session } from "./context";
-import { busyIntervals, negotiationContext, saveStep } from "./meetings";
+import { busyIntervals, commitStep, contextFrom } from "./meetings";
 import { addChat, refresh } from "./view";
 
 const HELP =
@@ -12,13 +14,15 @@ export async function handleCommand(session: Session, text: string): Promise<voi
   const trimmed = text.trim();
   if (trimmed.length === 0) return;
   await addChat(session, "you", trimmed);
-  const reply = await answer(session, trimmed);
+  // Planning and proposing are one transaction, so the free time it plans on cannot change under it.
+  const reply = await commitStep(session, () => plan(session, trimmed));
   if (reply !== undefined) await addChat(session, "agent", reply);
   await refresh(session);
 }
 
-async function answer(session: Session, text: string): Promise<string | undefined> {
-  const contacts = await session.db.contacts.toArray();
+/** Either the proposal to make, or the answer to give instead. */
+async function plan(session: Session, text: string): Promise<{ contact: ContactRow; step: Step } | string> {
+  const contacts = await readContacts(session.db);
   const parsed = parseCommand(text, {
     now: session.now(),
     timeZone: session.timeZone,
@@ -31,9 +35,10 @@ async function answer(session: Session, text: string): Promise<string | undefine
   const contact = contacts.find((c) => c.address === intent.contactId);
   if (contact === undefined) return `I don't know ${intent.contactName} yet. Send them an invite from Contacts.`;
   const busy = await busyIntervals(session);
+  const context = contextFrom(session, busy);
   let slots;
   if (intent.exact !== undefined) {
-    if (!isFree(intent.exact, busy)) {
+    if (!context.isFree(intent.exact)) {
       return `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${contact.name} this week".`;
     }
     slots = [intent.exact];
@@ -58,9 +63,7 @@ async function answer(session: Session, text: string): Promise<string | undefine
       durationMinutes: intent.durationMinutes,
       slots,
     },
-    await negotiationContext(session),
+    context,
   );
-  // The step's own notice tells the human what was asked; no second reply.
-  await saveStep(session, contact, step);
-  return undefined;
+  return { contact, step };
 }

@@ -1,102 +1,111 @@
-import { unwrapEnvelope } from "../../agent/wire";
 import { receive } from "../../agent";
-import type { Envelope } from "../../protocol/envelope";
-import { samePublicIdentity, publicIdentityFromBytes } from "../../protocol/crypto";
-import type { AgentMessage, ContactRequest } from "../../protocol/messages";
+import { unwrapEnvelope } from "../../agent/wire";
 import type { Address } from "../../protocol/address";
-import type { PublicIdentity } from "../../protocol/crypto";
-import type { ContactRow } from "../storage/rows";
+import { samePublicIdentity, publicIdentityFromBytes, type PublicIdentity } from "../../protocol/crypto";
+import type { Envelope } from "../../protocol/envelope";
+import type { AgentMessage, ContactRequest } from "../../protocol/messages";
+import { readContact, readMeeting } from "../storage/read";
+import type { ContactRow, OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
-import { negotiationContext, saveStep } from "./meetings";
+import { negotiationContext, writeStep } from "./meetings";
+import { flushOutbox } from "./outbound";
 import { addChat, refresh } from "./view";
 
 /**
- * Handles one envelope from the relay. It resolves only once every effect is
- * in IndexedDB (the relay client acks after that), and it is idempotent by
- * envelope id, so a redelivery after a crash is harmless.
+ * Handles one envelope from the relay. Everything it causes — the envelope id
+ * marked processed, contact or meeting changes, sealed replies in the outbox,
+ * notes for the human — is decided and written inside one IndexedDB
+ * transaction, which IndexedDB serialises against every other writer (a human
+ * action, the expiry timer, another tab). It resolves only after that commit,
+ * and the relay client acks only then; a redelivery finds the id processed.
  */
 export async function handleEnvelope(session: Session, envelope: Envelope): Promise<void> {
-  if ((await session.db.seen.get(envelope.id)) !== undefined) return;
   const received = unwrapEnvelope(session.identity, envelope);
-  if (!received.ok) {
-    // Undecryptable or malformed input never becomes valid later: note it and let it be acked away.
-    await markSeen(session, envelope.id);
-    console.warn("inbound: dropped an envelope", received.error.code);
-    return;
-  }
-  const { message, from, sender } = received.value;
-  switch (message.t) {
-    case "contact-request":
-      await handleContactRequest(session, envelope.id, from, sender, message);
-      return;
-    case "agent":
-      await handleAgentMessage(session, envelope.id, from, sender, message.message);
-      return;
-  }
+  const db = session.db;
+  const outbox: OutboxRow[] = [];
+  const changed = await db.transaction(
+    "rw",
+    [db.seen, db.contacts, db.invites, db.meetings, db.events, db.outbox, db.chat],
+    async () => {
+      if ((await db.seen.get(envelope.id)) !== undefined) return false;
+      await db.seen.put({ id: envelope.id, at: session.now() });
+      if (!received.ok) {
+        // Undecryptable or malformed input never becomes valid later; strangers' noise is not stored beyond its id.
+        console.warn("inbound: dropped an envelope", received.error.code);
+        return false;
+      }
+      const { message, from, sender } = received.value;
+      switch (message.t) {
+        case "contact-request":
+          return acceptContactRequest(session, from, sender, message);
+        case "agent":
+          return applyAgentMessage(session, from, sender, message.message, outbox);
+      }
+    },
+  );
+  if (!changed) return;
+  await refresh(session);
+  if (outbox.length > 0) void flushOutbox(session);
 }
 
-async function markSeen(session: Session, id: string): Promise<void> {
-  await session.db.seen.put({ id, at: session.now() });
-}
-
-async function handleContactRequest(
+async function acceptContactRequest(
   session: Session,
-  envelopeId: string,
   from: Address,
   sender: PublicIdentity,
   request: ContactRequest,
-): Promise<void> {
-  const db = session.db;
-  await db.transaction("rw", [db.invites, db.contacts, db.seen, db.chat], async () => {
-    const invite = await db.invites.get(request.inviteId);
-    const now = session.now();
-    let note: string;
-    if (invite === undefined)
-      note = `Ignored a contact request from "${request.name}": it does not answer an invite of yours.`;
-    else if (invite.expiresAt <= now)
-      note = `Ignored a contact request from "${request.name}": the invite had expired.`;
-    else if (await db.contacts.get(from))
-      note = `${request.name} opened your invite again; they were already a contact.`;
-    else {
-      note = `${request.name} accepted your invite and is now a contact.`;
-      await db.contacts.put({
-        address: from,
-        name: request.name,
-        signingKey: sender.signingKey,
-        agreementKey: sender.agreementKey,
-        addedAt: now,
-        via: "our-invite",
-      });
-    }
-    await markSeen(session, envelopeId);
-    await addChat(session, "agent", note);
+): Promise<boolean> {
+  const invite = await session.db.invites.get(request.inviteId);
+  const now = session.now();
+  if (invite === undefined || invite.expiresAt <= now) {
+    // Anyone who has our public keys can send these; a note per attempt would let strangers fill our storage.
+    console.warn(
+      "inbound: ignored a contact request for",
+      invite === undefined ? "an unknown invite" : "an expired invite",
+    );
+    return false;
+  }
+  const existing = await readContact(session.db, from);
+  if ("found" in existing) {
+    await addChat(session, "agent", `${existing.found.name} opened your invite again; they were already a contact.`);
+    return true;
+  }
+  await session.db.contacts.put({
+    address: from,
+    name: request.name,
+    signingKey: sender.signingKey,
+    agreementKey: sender.agreementKey,
+    addedAt: now,
+    via: "our-invite",
   });
-  await refresh(session);
+  await addChat(session, "agent", `${request.name} accepted your invite and is now a contact.`);
+  return true;
 }
 
-async function handleAgentMessage(
+async function applyAgentMessage(
   session: Session,
-  envelopeId: string,
   from: Address,
   sender: PublicIdentity,
   message: AgentMessage,
-): Promise<void> {
-  const contact = await session.db.contacts.get(from);
-  if (contact === undefined || !sameKeys(contact, sender)) {
-    await markSeen(session, envelopeId);
-    await addChat(session, "agent", "Ignored a message from someone who is not one of your contacts.");
-    await refresh(session);
-    return;
+  outbox: OutboxRow[],
+): Promise<boolean> {
+  const contact = await readContact(session.db, from);
+  if (!("found" in contact) || !sameKeys(contact.found, sender)) {
+    console.warn("inbound: ignored an agent message from someone who is not a contact");
+    return false;
   }
-  const meeting = await session.db.meetings.get(message.taskId);
-  const context = await negotiationContext(session, message.taskId, contact.name);
-  const step = receive(meeting, from, message, context);
+  const meeting = await readMeeting(session.db, message.taskId);
+  if ("damaged" in meeting) {
+    console.warn("inbound: not applied to a damaged", meeting.damaged);
+    return false;
+  }
+  const context = await negotiationContext(session, message.taskId, contact.found.name);
+  const step = receive("found" in meeting ? meeting.found : undefined, from, message, context);
   if (!step.ok) {
-    await markSeen(session, envelopeId);
     if (step.error.code !== "duplicate") console.warn("inbound: agent message not applied", step.error.code);
-    return;
+    return false;
   }
-  await saveStep(session, contact, step.value, envelopeId);
+  outbox.push(...(await writeStep(session, contact.found, step.value)));
+  return true;
 }
 
 function sameKeys(contact: ContactRow, sender: PublicIdentity): boolean {

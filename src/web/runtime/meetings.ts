@@ -9,19 +9,28 @@ import {
   type Interval,
   type Meeting,
   type NegotiationContext,
+  type NegotiationError,
   type Step,
 } from "../../agent";
-import { isMessageId } from "../../protocol/envelope";
 import { newMessageId } from "../../agent/wire";
+import type { Result } from "../../protocol/result";
 import type { Slot } from "../../protocol/messages";
-import { meetingRowSchema, parseRows, type ContactRow } from "../storage/rows";
+import { readContact, readMeeting } from "../storage/read";
+import { eventRowSchema, meetingRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
 import { flushOutbox, sealAgentMessages } from "./outbound";
 import { addChat, refresh } from "./view";
 
+/** The tables a negotiation step reads and writes; every step runs in one transaction over them. */
+const stepTables = (session: Session) => {
+  const { db } = session;
+  return [db.meetings, db.events, db.contacts, db.outbox, db.chat];
+};
+
 /** Busy time on this device: calendar events plus meetings confirmed or being confirmed, except `excluding`. */
 export async function busyIntervals(session: Session, excluding?: string): Promise<Interval[]> {
-  const [events, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
+  const [eventRows, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
+  const events = parseRows(eventRowSchema, eventRows, "events");
   const meetings = parseRows(meetingRowSchema, meetingRows, "meetings").filter((m) => m.id !== excluding);
   return [...events.map((e) => ({ start: e.start, end: e.end })), ...busyFromMeetings(meetings)];
 }
@@ -31,7 +40,11 @@ export async function negotiationContext(
   meetingId?: string,
   peerName?: string,
 ): Promise<NegotiationContext> {
-  const busy = await busyIntervals(session, meetingId);
+  return contextFrom(session, await busyIntervals(session, meetingId), peerName);
+}
+
+/** The engine's view of this side, given the busy time already read. */
+export function contextFrom(session: Session, busy: readonly Interval[], peerName?: string): NegotiationContext {
   return {
     ...(peerName === undefined ? {} : { peerName }),
     now: session.now(),
@@ -44,41 +57,53 @@ export async function negotiationContext(
   };
 }
 
-/** Stores a negotiation step (meeting, sealed outgoing messages, notice, processed envelope id) atomically, then sends. */
-export async function saveStep(session: Session, contact: ContactRow, step: Step, envelopeId?: string): Promise<void> {
-  const db = session.db;
+/**
+ * Writes a step inside the caller's transaction: the meeting, its sealed
+ * outgoing messages (sealing is synchronous, so the transaction stays open)
+ * and the notice. Returns the outbox rows to send once it commits.
+ */
+export async function writeStep(session: Session, contact: ContactRow, step: Step): Promise<OutboxRow[]> {
   const outbox = sealAgentMessages(session, contact, step.outgoing);
-  await db.transaction("rw", [db.meetings, db.outbox, db.seen, db.chat], async () => {
-    await db.meetings.put(step.meeting);
-    await db.outbox.bulkPut(outbox);
-    if (envelopeId !== undefined) await db.seen.put({ id: envelopeId, at: session.now() });
-    if (step.notice !== undefined) await addChat(session, "agent", step.notice);
-  });
-  await refresh(session);
-  void flushOutbox(session, outbox);
+  await session.db.meetings.put(step.meeting);
+  await session.db.outbox.bulkPut(outbox);
+  if (step.notice !== undefined) await addChat(session, "agent", step.notice);
+  return outbox;
 }
 
-type Action = (meeting: Meeting, context: NegotiationContext) => ReturnType<typeof approve>;
+/** Decides and stores a step atomically, then shows it and sends what it produced. */
+export async function commitStep(
+  session: Session,
+  decide: () => Promise<{ contact: ContactRow; step: Step } | string>,
+): Promise<string | undefined> {
+  let problem: string | undefined;
+  let sent = false;
+  await session.db.transaction("rw", stepTables(session), async () => {
+    const decided = await decide();
+    if (typeof decided === "string") {
+      problem = decided;
+      return;
+    }
+    sent = (await writeStep(session, decided.contact, decided.step)).length > 0;
+  });
+  if (problem !== undefined) return problem;
+  await refresh(session);
+  if (sent) void flushOutbox(session);
+  return undefined;
+}
 
+type Action = (meeting: Meeting, context: NegotiationContext) => Result<Step, NegotiationError>;
+
+/** A human's move on one meeting; its reads, decision and writes are one transaction, so nothing interleaves. */
 async function act(session: Session, meetingId: string, action: Action): Promise<void> {
-  if (!isMessageId(meetingId)) throw new Error(`meetings.act: "${meetingId}" is not a meeting id`);
-  const row = await session.db.meetings.get(meetingId);
-  const meeting = row === undefined ? undefined : meetingRowSchema.safeParse(row);
-  if (meeting === undefined || !meeting.success) {
-    session.store.setState({ notice: "That meeting no longer exists." });
-    return;
-  }
-  const contact = await session.db.contacts.get(meeting.data.peer);
-  if (contact === undefined) {
-    session.store.setState({ notice: `${meeting.data.peerName} is no longer a contact.` });
-    return;
-  }
-  const step = action(meeting.data, await negotiationContext(session, meetingId));
-  if (!step.ok) {
-    session.store.setState({ notice: describeNegotiationError(step.error) });
-    return;
-  }
-  await saveStep(session, contact, step.value);
+  const problem = await commitStep(session, async () => {
+    const meeting = await readMeeting(session.db, meetingId);
+    if (!("found" in meeting)) return "That meeting can no longer be read.";
+    const contact = await readContact(session.db, meeting.found.peer);
+    if (!("found" in contact)) return `${meeting.found.peerName} is no longer a contact.`;
+    const step = action(meeting.found, await negotiationContext(session, meetingId));
+    return step.ok ? { contact: contact.found, step: step.value } : describeNegotiationError(step.error);
+  });
+  if (problem !== undefined) session.store.setState({ notice: problem });
 }
 
 export const approveMeeting = (session: Session, meetingId: string, slot: Slot) =>
@@ -89,11 +114,16 @@ export const cancelMeeting = (session: Session, meetingId: string) => act(sessio
 /** Runs the clock over every open negotiation: expired proposals are withdrawn or declined, and the peer told. */
 export async function expireDue(session: Session): Promise<void> {
   const meetings = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
-  for (const meeting of meetings) {
-    if (meeting.expiresAt > session.now()) continue;
-    const step = expire(meeting, await negotiationContext(session, meeting.id));
-    if (step === undefined) continue;
-    const contact = await session.db.contacts.get(meeting.peer);
-    if (contact !== undefined) await saveStep(session, contact, step);
+  for (const candidate of meetings) {
+    if (candidate.expiresAt > session.now()) continue;
+    // Re-read inside the transaction: a message or a human may have moved the meeting on meanwhile.
+    await commitStep(session, async () => {
+      const meeting = await readMeeting(session.db, candidate.id);
+      if (!("found" in meeting)) return "gone";
+      const step = expire(meeting.found, await negotiationContext(session, candidate.id));
+      if (step === undefined) return "nothing to do";
+      const contact = await readContact(session.db, meeting.found.peer);
+      return "found" in contact ? { contact: contact.found, step } : "no contact";
+    });
   }
 }

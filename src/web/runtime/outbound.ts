@@ -1,8 +1,10 @@
-import type { Envelope } from "../../protocol/envelope";
-import type { AgentMessage } from "../../protocol/messages";
 import { wrapPeerMessage } from "../../agent/wire";
 import { publicIdentityFromBytes } from "../../protocol/crypto";
-import type { ContactRow, OutboxRow } from "../storage/rows";
+import type { Envelope } from "../../protocol/envelope";
+import type { RelayErrorCode } from "../../protocol/errors";
+import { PEER_MESSAGE_VERSION, type AgentMessage } from "../../protocol/messages";
+import { PROTOCOL_VERSION } from "../../protocol/version";
+import { outboxRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Runtime, Session } from "./context";
 
 /**
@@ -17,6 +19,7 @@ export function sealAgentMessages(
   contact: ContactRow,
   messages: readonly AgentMessage[],
 ): OutboxRow[] {
+  // Contact rows are schema-checked on read, so only a bug could make these keys unusable.
   const recipient = publicIdentityFromBytes(contact.signingKey, contact.agreementKey);
   if (recipient === undefined)
     throw new Error(`sealAgentMessages: stored keys of contact ${contact.name} are malformed`);
@@ -24,7 +27,7 @@ export function sealAgentMessages(
     const wrapped = wrapPeerMessage({
       sender: session.identity,
       recipient,
-      message: { v: 1, t: "agent", message },
+      message: { v: PEER_MESSAGE_VERSION, t: "agent", message },
       randomBytes: session.randomBytes,
     });
     // Agent messages are a few hundred bytes; only a bug could make one exceed the limit.
@@ -37,18 +40,39 @@ export function toOutboxRow(envelope: Envelope, now: number): OutboxRow {
   return { id: envelope.id, to: envelope.to, ct: envelope.ct, createdAt: now };
 }
 
-/** Sends what the outbox holds; rows the relay stored are removed, the rest wait for the next flush. */
-export async function flushOutbox(runtime: Runtime, rows?: readonly OutboxRow[]): Promise<void> {
-  const pending = rows ?? (await runtime.db.outbox.orderBy("createdAt").toArray());
-  await Promise.all(
-    pending.map(async (row) => {
-      const result = await runtime.send({ v: 1, to: row.to, id: row.id, ct: row.ct });
-      if (result.ok) {
-        await runtime.db.outbox.delete(row.id);
-      } else if (result.error.code !== "rate-limited" && result.error.code !== "unauthenticated") {
-        // A permanent refusal (malformed, too large, mailbox full): keep the row so nothing is lost silently, and say so.
-        runtime.store.setState({ notice: `The relay refused a message: ${result.error.message}` });
-      }
-    }),
-  );
+/** Refusals that no retry can change: the envelope itself is wrong. */
+const PERMANENT: ReadonlySet<RelayErrorCode> = new Set(["malformed", "too-large", "unsupported-version"]);
+
+const flushing = new WeakMap<Runtime["db"], Promise<void>>();
+
+/**
+ * Sends what the outbox holds, oldest first and one at a time, so a
+ * negotiation's messages leave in the order they were decided. One flush runs
+ * at a time; a request during a flush runs another after it.
+ */
+export function flushOutbox(runtime: Runtime): Promise<void> {
+  const previous = flushing.get(runtime.db) ?? Promise.resolve();
+  const next = previous.then(() => sendAll(runtime));
+  flushing.set(runtime.db, next);
+  return next;
+}
+
+async function sendAll(runtime: Runtime): Promise<void> {
+  const rows = parseRows(outboxRowSchema, await runtime.db.outbox.orderBy("createdAt").toArray(), "outbox");
+  for (const row of rows) {
+    const result = await runtime.send({ v: PROTOCOL_VERSION, to: row.to, id: row.id, ct: row.ct });
+    if (result.ok) {
+      await runtime.db.outbox.delete(row.id);
+    } else if (PERMANENT.has(result.error.code)) {
+      // It can never be delivered; keeping it would retry forever. The meeting's state says what was meant.
+      await runtime.db.outbox.delete(row.id);
+      const contact = await runtime.db.contacts.get(row.to);
+      runtime.store.setState({
+        notice: `A message to ${contact?.name ?? "a contact"} could not be sent: ${result.error.message}`,
+      });
+    } else {
+      // Not connected, or the relay said "later": the relay client retries; the rest waits for the next flush.
+      return;
+    }
+  }
 }

@@ -3,7 +3,8 @@ import { addressOf, generateIdentity, identityFromBytes, loadCrypto, type Random
 import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 import { relayError } from "../../protocol/errors";
-import { createInvite, parseInvite, type Invite } from "../../protocol/messages";
+import { createInvite, parseInvite, PEER_MESSAGE_VERSION, type Invite } from "../../protocol/messages";
+import { MAILBOX_TTL_MS } from "../../protocol/limits";
 import type { Slot } from "../../protocol/messages";
 import { createAppStore, type AppStore } from "../state/store";
 import type { ParleyDb } from "../storage/db";
@@ -15,7 +16,7 @@ import { approveMeeting, cancelMeeting, declineMeeting, expireDue } from "./meet
 import { flushOutbox, toOutboxRow } from "./outbound";
 import { addChat, loadIdentityRow, refresh } from "./view";
 
-const INVITE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+export const INVITE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 /** How often open negotiations are checked for expiry; proposals live for days, so a minute is plenty. */
 const EXPIRY_CHECK_MS = 60_000;
 
@@ -39,10 +40,12 @@ export type ParleyDeps = {
 export type Parley = ReturnType<typeof createParley>;
 
 export function createParley(deps: ParleyDeps) {
-  const store: AppStore = createAppStore();
+  const store: AppStore = createAppStore(deps.timeZone);
   let connection: RelayConnection | undefined;
   let session: Session | undefined;
   let expiryTimer: ReturnType<typeof setInterval> | undefined;
+  // stop() may come while start() is still awaiting (a React effect cleaned up early): nothing may start after it.
+  let stopped = false;
 
   const runtime: Runtime = {
     db: deps.db,
@@ -64,10 +67,17 @@ export function createParley(deps: ParleyDeps) {
   async function begin(name: string, identityRow: Parameters<typeof identityFromBytes>[0]): Promise<void> {
     const identity = identityFromBytes(identityRow);
     if (identity === undefined) throw new Error("parley.begin: stored identity keys have the wrong lengths");
+    if (stopped) return;
     const current: Session = { ...runtime, identity, name };
     session = current;
     store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
     await refresh(current);
+    // Ids older than any mailbox keeps an envelope cannot come again.
+    await current.db.seen
+      .where("at")
+      .below(deps.now() - MAILBOX_TTL_MS - 86_400_000)
+      .delete();
+    if (stopped) return;
     const runExpiry = () =>
       void expireDue(current).catch((error: unknown) => console.warn("parley: expiry check failed", error));
     runExpiry();
@@ -98,10 +108,17 @@ export function createParley(deps: ParleyDeps) {
       store.setState({ notice: "This is your own invite link: send it to someone else." });
       return;
     }
+    if (originOf(invite.relay) !== originOf(deps.relayUrl)) {
+      // Agents on different relays cannot reach each other yet; adding the contact would fail silently later.
+      store.setState({
+        notice: `${invite.name} uses another relay (${invite.relay}); this app is connected to ${deps.relayUrl}. Open the invite in the app served by their relay.`,
+      });
+      return;
+    }
     const wrapped = wrapPeerMessage({
       sender: current.identity,
       recipient: invite.identity,
-      message: { v: 1, t: "contact-request", inviteId: invite.inviteId, name: current.name },
+      message: { v: PEER_MESSAGE_VERSION, t: "contact-request", inviteId: invite.inviteId, name: current.name },
       randomBytes: current.randomBytes,
     });
     if (!wrapped.ok) throw new Error("parley.acceptInvite: a contact request cannot exceed the size limit");
@@ -121,7 +138,7 @@ export function createParley(deps: ParleyDeps) {
     });
     store.setState({ pendingInvite: undefined, notice: `${invite.name} added to your contacts.` });
     await refresh(current);
-    void flushOutbox(current, [row]);
+    void flushOutbox(current);
   }
 
   return {
@@ -154,9 +171,20 @@ export function createParley(deps: ParleyDeps) {
         agreementSecretKey: identity.agreement.secretKey,
         createdAt: deps.now(),
       };
-      // `add`, not `put`: a second tab that onboarded first must not have its keys overwritten.
-      await deps.db.identity.add(row);
-      await begin(trimmed, row);
+      // `add`, not `put`: a second tab that onboarded first must not have its keys overwritten; use that one.
+      const added = await deps.db.identity.add(row).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof Error && error.name === "ConstraintError") return false;
+          throw error;
+        },
+      );
+      const stored = added ? row : await loadIdentityRow(runtime);
+      if (stored === undefined)
+        throw new Error("parley.createIdentity: the identity vanished after a conflicting write");
+      if (!added) store.setState({ notice: `This browser already has an agent, ${stored.name}, made in another tab.` });
+      await begin(stored.name, stored);
+      void requestPersistentStorage();
       const pending = store.getState().pendingInvite;
       if (pending !== undefined) await this.openInvite(pending.token);
     },
@@ -218,9 +246,24 @@ export function createParley(deps: ParleyDeps) {
     dismissNotice: () => store.setState({ notice: undefined }),
 
     stop(): void {
+      stopped = true;
       clearInterval(expiryTimer);
       connection?.close();
       connection = undefined;
     },
   };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks the browser not to evict this origin's storage: it holds the only copy of the identity keys. */
+async function requestPersistentStorage(): Promise<void> {
+  const storage = (globalThis as { navigator?: { storage?: { persist?: () => Promise<boolean> } } }).navigator?.storage;
+  await storage?.persist?.().catch(() => false);
 }

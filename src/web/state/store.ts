@@ -11,6 +11,8 @@ export type ConnectionStatus = "offline" | "connecting" | "online";
 export type PendingInvite = { readonly token: string; readonly inviterName: string };
 
 export type AppState = {
+  /** The user's IANA zone: every time on screen is shown in it. */
+  readonly timeZone: string;
   readonly phase: "loading" | "onboarding" | "ready" | "failed";
   readonly failure?: string | undefined;
   readonly self?: { readonly name: string; readonly address: Address } | undefined;
@@ -27,7 +29,7 @@ export type AppState = {
   readonly notice?: string | undefined;
 };
 
-export const initialState: AppState = {
+const initialState: Omit<AppState, "timeZone"> = {
   phase: "loading",
   contacts: [],
   events: [],
@@ -36,5 +38,5 @@ export const initialState: AppState = {
   connection: "offline",
 };
 
-export const createAppStore = () => createStore<AppState>()(() => initialState);
+export const createAppStore = (timeZone: string) => createStore<AppState>()(() => ({ ...initialState, timeZone }));
 export type AppStore = ReturnType<typeof createAppStore>;

@@ -1,0 +1,30 @@
+import type { ParleyDb } from "./db";
+import { contactRowSchema, meetingRowSchema, parseRows, type ContactRow, type MeetingRow } from "./rows";
+
+/**
+ * Validated reads of single rows. A row that exists but does not match its
+ * schema is reported as damaged, not as absent: a damaged meeting must not
+ * look like free time, nor a damaged contact like a stranger.
+ */
+export type Read<T> = { readonly found: T } | { readonly missing: true } | { readonly damaged: string };
+
+async function readRow<T>(
+  get: () => Promise<unknown>,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  what: string,
+): Promise<Read<T>> {
+  const row = await get();
+  if (row === undefined) return { missing: true };
+  const parsed = schema.safeParse(row);
+  return parsed.success ? { found: parsed.data } : { damaged: what };
+}
+
+export const readMeeting = (db: ParleyDb, id: string): Promise<Read<MeetingRow>> =>
+  readRow(() => db.meetings.where("id").equals(id).first(), meetingRowSchema, `meeting ${id}`);
+
+export const readContact = (db: ParleyDb, address: string): Promise<Read<ContactRow>> =>
+  readRow(() => db.contacts.where("address").equals(address).first(), contactRowSchema, `contact ${address}`);
+
+export async function readContacts(db: ParleyDb): Promise<ContactRow[]> {
+  return parseRows(contactRowSchema, await db.contacts.orderBy("name").toArray(), "contacts");
+}
