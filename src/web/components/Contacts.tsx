@@ -1,6 +1,6 @@
 "use client";
 import { useRef, useState } from "react";
-import { INVITE_LIFETIME_MS } from "../runtime/parley";
+import { INVITE_LIFETIME_MS } from "../runtime/invites";
 import { useApp, useParley } from "../state/use-app";
 import { useAction } from "./use-action";
 

@@ -39,9 +39,11 @@ export const inviteRowSchema = z.object({
 });
 export type InviteRow = z.infer<typeof inviteRowSchema>;
 
+export const EVENT_TITLE_MAX = 200;
+
 export const eventRowSchema = z.object({
   id: z.string().min(1),
-  title: z.string().max(200),
+  title: z.string().max(EVENT_TITLE_MAX),
   start: z.number(),
   end: z.number(),
 });
