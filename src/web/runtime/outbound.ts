@@ -46,8 +46,9 @@ const PERMANENT: ReadonlySet<RelayErrorCode> = new Set(["malformed", "too-large"
 const flushing = new WeakMap<Runtime["db"], Promise<void>>();
 
 /**
- * Sends what the outbox holds, oldest first and one at a time, so a
- * negotiation's messages leave in the order they were decided. One flush runs
+ * Sends what the outbox holds: to each recipient oldest first and one at a
+ * time, so a negotiation's messages leave in the order they were decided,
+ * while a recipient whose mailbox is full holds up nobody else. One flush runs
  * at a time; a request during a flush runs another after it.
  */
 export function flushOutbox(runtime: Runtime): Promise<void> {
@@ -59,7 +60,14 @@ export function flushOutbox(runtime: Runtime): Promise<void> {
 
 async function sendAll(runtime: Runtime): Promise<void> {
   const rows = parseRows(outboxRowSchema, await runtime.db.outbox.orderBy("createdAt").toArray(), "outbox");
+  const byRecipient = new Map<string, OutboxRow[]>();
+  for (const row of rows) byRecipient.set(row.to, [...(byRecipient.get(row.to) ?? []), row]);
+  await Promise.all([...byRecipient.values()].map((queue) => sendInOrder(runtime, queue)));
+}
+
+async function sendInOrder(runtime: Runtime, rows: readonly OutboxRow[]): Promise<void> {
   for (const row of rows) {
+    // The relay client retries "later" refusals itself; it resolves once the relay stored the envelope or refused it for good.
     const result = await runtime.send({ v: PROTOCOL_VERSION, to: row.to, id: row.id, ct: row.ct });
     if (result.ok) {
       await runtime.db.outbox.delete(row.id);
@@ -71,7 +79,7 @@ async function sendAll(runtime: Runtime): Promise<void> {
         notice: `A message to ${contact?.name ?? "a contact"} could not be sent: ${result.error.message}`,
       });
     } else {
-      // Not connected, or the relay said "later": the relay client retries; the rest waits for the next flush.
+      // Not connected (or closed): the rest wait for the next flush, in order.
       return;
     }
   }
