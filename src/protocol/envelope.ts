@@ -1,6 +1,7 @@
 import { isAddress, type Address } from "./address";
 import { isBase64Url, decodeBase64Url } from "./encoding";
 import { relayError, type RelayError } from "./errors";
+import { isPlainObject, ownField, unknownKey } from "./fields";
 import { MAX_CIPHERTEXT_CHARS, MESSAGE_ID_CHARS } from "./limits";
 import { err, ok, type Result } from "./result";
 import { PROTOCOL_VERSION } from "./version";
@@ -40,19 +41,17 @@ export function isMessageId(value: unknown): value is MessageId {
  * the ciphertext is never decoded beyond its alphabet check.
  */
 export function validateEnvelope(value: unknown): Result<Envelope, EnvelopeError> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return err({ code: "not-an-object" });
+  if (!isPlainObject(value)) return err({ code: "not-an-object" });
   // Own keys only: a `__proto__` key from JSON is an own key here and is refused as unknown.
-  for (const key of Object.keys(value)) {
-    if (!FIELDS.has(key)) return err({ code: "unknown-field", field: key.slice(0, 32) });
-  }
-  const record = value as Record<string, unknown>;
-  const v = record["v"];
+  const extra = unknownKey(value, FIELDS);
+  if (extra !== undefined) return err({ code: "unknown-field", field: extra.slice(0, 32) });
+  const v = ownField(value, "v");
   if (v !== PROTOCOL_VERSION) return err({ code: "unsupported-version", version: typeof v === "number" ? v : null });
-  const to = record["to"];
+  const to = ownField(value, "to");
   if (!isAddress(to)) return err({ code: "bad-field", field: "to" });
-  const id = record["id"];
+  const id = ownField(value, "id");
   if (!isMessageId(id)) return err({ code: "bad-field", field: "id" });
-  const ct = record["ct"];
+  const ct = ownField(value, "ct");
   if (typeof ct !== "string" || ct.length === 0) return err({ code: "bad-field", field: "ct" });
   if (ct.length > MAX_CIPHERTEXT_CHARS) return err({ code: "too-large", chars: ct.length });
   if (!isBase64Url(ct)) return err({ code: "bad-field", field: "ct" });

@@ -13,8 +13,9 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from "../protocol/events";
+import { envelopeIdOf, parseAckIds, parseAuthResponse } from "../protocol/validate";
 import { PROTOCOL_VERSION } from "../protocol/version";
-import { envelopeIdOf, parseAckIds, parseAuthResponse, singlePayload, splitEvent, type InboundEvent } from "./inbound";
+import { singlePayload, splitEvent, type InboundEvent } from "./inbound";
 import { addressPrefix, describeFailure, type Logger } from "./logger";
 import type { Mailbox } from "./mailbox";
 import { createTokenBucket, type RateLimit } from "./rate-limit";

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addressOf, generateIdentity, loadCrypto, type IdentityKeyPair } from "../../src/protocol/crypto";
 import { encodeBase64Url } from "../../src/protocol/encoding";
 import type { Envelope, MessageId } from "../../src/protocol/envelope";
-import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
+import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox } from "../../src/relay/mailbox";
 import {
   connectRelay,
   type ConnectRelayOptions,
@@ -184,6 +184,39 @@ describe("relay client", () => {
     expect(await again).toEqual({ ok: true, id: envelope.id, status: "stored" });
     expect(await bob.received.when((e) => e.id === envelope.id, "envelope after restart")).toEqual(envelope);
     expect(alice.statuses.seen.filter((status) => status === "online")).toHaveLength(2);
+  });
+
+  it("[RL9] retries a send refused as mailbox-full, and it is stored once the recipient has acked", async () => {
+    const memory = createMemoryMailbox(Date.now, { ...DEFAULT_MEMORY_MAILBOX_LIMITS, maxEnvelopes: 1 });
+    const refused = signal<MessageId>();
+    const mailbox: Mailbox = {
+      ...memory,
+      put: async (envelope) => {
+        const result = await memory.put(envelope);
+        if (!result.ok) refused.push(envelope.id);
+        return result;
+      },
+    };
+    const { url } = await relay({ mailbox });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const alice = client(url);
+    // Bob keeps the first envelope unacked, so it fills his one-envelope mailbox.
+    const bob = client(url, generateIdentity(), () => held);
+    await Promise.all([alice.online(), bob.online()]);
+    const first = envelopeTo(bob.client.address);
+    const second = envelopeTo(bob.client.address);
+    expect(await alice.client.send(first)).toEqual({ ok: true, id: first.id, status: "stored" });
+
+    let settled = false;
+    const sending = alice.client.send(second).finally(() => (settled = true));
+    const refusals = () => refused.seen.filter((id) => id === second.id).length;
+    await refused.when(() => refusals() >= 3, "a send refused as mailbox-full, then retried twice");
+    expect(settled).toBe(false);
+    release();
+    expect(await sending).toEqual({ ok: true, id: second.id, status: "stored" });
+    expect(await bob.received.when((e) => e.id === second.id, "the retried envelope")).toEqual(second);
+    expect(bob.received.seen.map((e) => e.id)).toEqual([first.id, second.id]);
   });
 
   it("[EN11][RL11] refuses locally what the relay would refuse, and resolves pending sends on close", async () => {

@@ -1,9 +1,28 @@
-import { describe, expect, it } from "vitest";
+import type { Socket } from "socket.io-client";
+import { describe, expect, it, vi } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
+import { RELAY_ERROR_CODES } from "../../src/protocol/errors";
+import { parseAckIds } from "../../src/protocol/validate";
 import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
-import { bystanders, createPrng, envelopeTo, messageId, once, relayHarness, send, settled } from "./support";
+import { bystanders, createPrng, envelopeTo, messageId, once, relayHarness, send, settled, WAIT_MS } from "./support";
 
 const { relay, peer, client: raw, track } = relayHarness();
+
+/** One argument, shaped as the contract answers: `{ ok: true, id, status: "stored" }` or `{ ok: false, error }`. */
+function isTypedAnswer(reply: unknown[] | undefined): boolean {
+  const result: unknown = reply?.length === 1 ? reply[0] : undefined;
+  if (typeof result !== "object" || result === null) return false;
+  const fields = result as Record<string, unknown>;
+  if (fields["ok"] === true) {
+    return Object.keys(fields).sort().join() === "id,ok,status" && fields["status"] === "stored";
+  }
+  const error = fields["error"];
+  if (fields["ok"] !== false || Object.keys(fields).length !== 2 || typeof error !== "object" || error === null) {
+    return false;
+  }
+  const { code, message } = error as Record<string, unknown>;
+  return RELAY_ERROR_CODES.some((known) => known === code) && typeof message === "string";
+}
 
 async function assertExchange(url: string): Promise<void> {
   const alice = await peer(url);
@@ -121,25 +140,49 @@ describe("relay errors and robustness", () => {
     };
     const events = ["auth", "send", "ack", "envelope", "challenge", "relay:error", "probe", "__proto__", "constructor"];
 
-    let fired = 0;
+    /**
+     * The answers to each event sent with a callback. A well-formed `ack` from an authenticated socket has no answer
+     * (`silent`); every other one has exactly one, unless its socket was closed mid-round.
+     */
+    const answers: { socket: Socket; name: string; silent: boolean; replies: unknown[][] }[] = [];
     for (let round = 0; round < 40; round++) {
       const stranger = raw(url);
       const challenged = once(stranger, "challenge");
       const fuzzers = [stranger, (await peer(url)).socket];
       await challenged;
       for (const socket of fuzzers) {
+        const authenticated = socket !== stranger;
         for (let i = 0; i < 50; i++) {
           const args = Array.from({ length: Math.floor(random() * 3) }, () => value(0));
           const name = random() < 0.9 ? pick(events) : text(20) || "y";
-          if (random() < 0.5) socket.emit(name, ...args, () => undefined);
-          else socket.emit(name, ...args);
-          fired += 1;
+          if (random() < 0.5) {
+            const replies: unknown[][] = [];
+            const silent = authenticated && name === "ack" && args.length === 1 && parseAckIds(args[0]).ok;
+            answers.push({ socket, name, silent, replies });
+            socket.emit(name, ...args, (...reply: unknown[]) => replies.push(reply));
+          } else {
+            socket.emit(name, ...args);
+          }
         }
       }
       await Promise.all(fuzzers.map(settled));
+      // A socket still open has every callback answered (a handler may finish after the probe's answer).
+      await vi.waitFor(
+        () => {
+          const unanswered = answers.filter((a) => a.socket.connected && !a.silent && a.replies.length === 0);
+          expect(unanswered.map((a) => a.name)).toEqual([]);
+        },
+        { timeout: WAIT_MS },
+      );
       for (const socket of fuzzers) socket.disconnect();
     }
-    expect(fired).toBe(4_000);
+    const answered = answers.filter((a) => a.replies.length > 0);
+    expect(answers.length).toBeGreaterThan(1_500);
+    expect(answered.length).toBeGreaterThan(1_000);
+    // Every callback is called at most once (never for an accepted ack), with exactly one typed result.
+    expect(answers.filter((a) => a.replies.length > 1).map((a) => [a.name, a.replies])).toEqual([]);
+    expect(answers.filter((a) => a.silent && a.replies.length > 0).map((a) => [a.name, a.replies])).toEqual([]);
+    expect(answered.map((a) => a.replies[0]).filter((reply) => !isTypedAnswer(reply))).toEqual([]);
     // Sockets closed mid-round (a failed auth, an oversized frame) drop the rest of their round.
     expect(received).toBeGreaterThan(2_500);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();

@@ -12,10 +12,17 @@ import {
 } from "../../protocol/envelope";
 import { relayError, type RelayError, type RelayErrorCode } from "../../protocol/errors";
 import type { ClientToServerEvents, SendResult, ServerToClientEvents } from "../../protocol/events";
+import {
+  parseAuthResult,
+  parseChallenge,
+  parseRelayError,
+  parseSendResult,
+  type ChallengeError,
+} from "../../protocol/validate";
 import { PROTOCOL_VERSION } from "../../protocol/version";
+import { relayOriginOf } from "./origin";
 import { createOutbox, type Attempt } from "./outbox";
 import { createSeenIds } from "./received";
-import { parseAuthResult, parseChallenge, parseRelayError, parseSendResult, relayOriginOf } from "./replies";
 
 /** "online" means connected and authenticated: sends go out and envelopes come in. */
 export type RelayStatus = "offline" | "connecting" | "online";
@@ -26,7 +33,7 @@ export type RelayClientError =
   | { readonly code: "relay-error"; readonly error: RelayError }
   /** The relay asked us to sign for another origin: a relay in the middle, or a misconfigured PUBLIC_ORIGIN. */
   | { readonly code: "origin-mismatch"; readonly expected: string; readonly received: string }
-  | { readonly code: "bad-challenge"; readonly reason: "unsupported-version" | "malformed" }
+  | { readonly code: "bad-challenge"; readonly reason: ChallengeError["code"] }
   /** The relay pushed something that is not a valid envelope addressed to us; it was dropped. */
   | { readonly code: "bad-envelope" }
   /** `onEnvelope` rejected: the envelope is not acked and comes again on the next connection. */
@@ -56,8 +63,16 @@ export type RelayClient = {
   close(): void;
 };
 
-/** Refusals that say "later", not "never": the envelope is sent again after a delay. */
-const TRANSIENT: ReadonlySet<RelayErrorCode> = new Set(["rate-limited", "unavailable", "unauthenticated"]);
+/**
+ * Refusals that say "later", not "never": the envelope is sent again after a delay. A full mailbox empties as its
+ * owner acks (or its envelopes expire), so `mailbox-full` is one of them.
+ */
+const TRANSIENT: ReadonlySet<RelayErrorCode> = new Set([
+  "rate-limited",
+  "unavailable",
+  "unauthenticated",
+  "mailbox-full",
+]);
 /** Refusals of `auth` after which reconnecting later can succeed. */
 const TRANSIENT_AUTH: ReadonlySet<RelayErrorCode> = new Set(["rate-limited", "unavailable"]);
 const SEEN_IDS = 10_000;
@@ -107,11 +122,11 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     transmit(envelope, done) {
       socket.timeout(timeoutMs).emit("send", envelope, (timedOut: Error | null, reply: unknown) => {
         if (timedOut !== null) return done({ retry: true });
-        const result = parseSendResult(reply, envelope.id);
+        const parsed = parseSendResult(reply, envelope.id);
         const attempt: Attempt =
-          result === undefined || (!result.ok && TRANSIENT.has(result.error.code))
+          !parsed.ok || (!parsed.value.ok && TRANSIENT.has(parsed.value.error.code))
             ? { retry: true }
-            : { final: result };
+            : { final: parsed.value };
         done(attempt);
       });
     },
@@ -167,11 +182,12 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
   });
 
   socket.on("challenge", (payload: unknown) => {
-    const challenge = parseChallenge(payload);
-    if (typeof challenge === "string") {
-      report({ code: "bad-challenge", reason: challenge });
+    const parsed = parseChallenge(payload);
+    if (!parsed.ok) {
+      report({ code: "bad-challenge", reason: parsed.error.code });
       return stop("the relay's challenge could not be answered");
     }
+    const challenge = parsed.value;
     // The binding: sign only for the relay we meant to reach, so no other relay can reuse the signature.
     if (challenge.origin !== expectedOrigin) {
       report({ code: "origin-mismatch", expected: expectedOrigin, received: challenge.origin });
@@ -181,12 +197,13 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     const response: AuthResponse = { v: PROTOCOL_VERSION, address, signature: encodeBase64Url(signature) };
     socket.timeout(timeoutMs).emit("auth", response, (timedOut: Error | null, reply: unknown) => {
       if (stopped) return;
-      const result = timedOut === null ? parseAuthResult(reply, address) : undefined;
-      if (result === undefined) {
+      const answer = timedOut === null ? parseAuthResult(reply, address) : undefined;
+      if (answer?.ok !== true) {
         // No usable answer: start over on a fresh connection and with a fresh challenge.
         socket.disconnect();
         return reconnectLater();
       }
+      const result = answer.value;
       if (!result.ok) {
         report({ code: "relay-error", error: result.error });
         if (!TRANSIENT_AUTH.has(result.error.code)) return stop("the relay refused authentication");
@@ -202,7 +219,7 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
 
   socket.on("relay:error", (payload: unknown) => {
     const error = parseRelayError(payload);
-    if (error !== undefined) report({ code: "relay-error", error });
+    if (error.ok) report({ code: "relay-error", error: error.value });
   });
   socket.on("connect", () => setStatus("connecting"));
   socket.on("disconnect", (reason) => {
