@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { humanTextSchema, instantSchema, messageIdSchema, slotSchema } from "./schema";
+import { TITLE_MAX, humanTextSchema, instantSchema, messageIdSchema, slotSchema } from "./schema";
 
 /**
  * Agent-to-agent scheduling messages, shaped after A2A: one task per meeting
@@ -26,7 +26,7 @@ export const MAX_PROPOSED_SLOTS = 10;
 
 const proposeSchema = z.strictObject({
   type: z.literal("propose"),
-  title: z.string().trim().min(1).max(200),
+  title: z.string().trim().min(1).max(TITLE_MAX),
   durationMinutes: z
     .number()
     .int()
@@ -40,7 +40,7 @@ const declineSchema = z.strictObject({ type: z.literal("decline"), reason: z.enu
 const confirmSchema = z.strictObject({
   type: z.literal("confirm"),
   slot: slotSchema,
-  title: z.string().trim().min(1).max(200),
+  title: z.string().trim().min(1).max(TITLE_MAX),
 });
 const cancelSchema = z.strictObject({ type: z.literal("cancel") });
 

@@ -22,4 +22,6 @@ export type Slot = z.infer<typeof slotSchema>;
 
 /** Human-readable text from a peer: bounded, and shown as text, never interpreted. */
 export const humanTextSchema = z.string().max(2_000);
-export const displayNameSchema = z.string().trim().min(1).max(80);
+export const DISPLAY_NAME_MAX = 80;
+export const displayNameSchema = z.string().trim().min(1).max(DISPLAY_NAME_MAX);
+export const TITLE_MAX = 200;

@@ -5,6 +5,7 @@ import { localDateKey } from "../format";
 import { calendarItems, type CalendarItem } from "../state/calendar-items";
 import { useApp, useParley } from "../state/use-app";
 import { useAction } from "./use-action";
+import { EVENT_TITLE_MAX } from "../storage/rows";
 
 /** The form's date ("2026-11-24") and time ("09:30") as an instant in the user's zone, or NaN. */
 function parseLocal(date: string, time: string, timeZone: string): number {
@@ -47,7 +48,12 @@ export function CalendarView() {
       <form onSubmit={add} className="add-event" aria-label="Add a busy time">
         <label>
           What
-          <input value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Busy" maxLength={200} />
+          <input
+            value={title}
+            onChange={(e) => setTitle(e.target.value)}
+            placeholder="Busy"
+            maxLength={EVENT_TITLE_MAX}
+          />
         </label>
         <label>
           Date

@@ -1,5 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
+import { DISPLAY_NAME_MAX } from "../../protocol/messages";
 import { useApp, useParley } from "../state/use-app";
 import { Notice } from "./Notice";
 
@@ -38,7 +39,7 @@ export function Onboarding() {
           id="display-name"
           value={name}
           onChange={(e) => setName(e.target.value)}
-          maxLength={80}
+          maxLength={DISPLAY_NAME_MAX}
           autoComplete="name"
           required
         />

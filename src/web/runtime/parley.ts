@@ -2,7 +2,7 @@ import { addressOf, identityFromBytes, loadCrypto, type RandomBytes } from "../.
 import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 import { relayError } from "../../protocol/errors";
-import { parseInvite } from "../../protocol/messages";
+import { DISPLAY_NAME_MAX, parseInvite } from "../../protocol/messages";
 import { MAILBOX_TTL_MS } from "../../protocol/limits";
 import type { Slot } from "../../protocol/messages";
 import { createAppStore, type AppStore } from "../state/store";
@@ -115,7 +115,7 @@ export function createParley(deps: ParleyDeps) {
     async createIdentity(name: string): Promise<void> {
       const made = await createIdentityRow(runtime, name);
       if (made.code === "bad-name") {
-        store.setState({ notice: "Choose a name of 1 to 80 characters." });
+        store.setState({ notice: `Choose a name of 1 to ${DISPLAY_NAME_MAX} characters.` });
         return;
       }
       if (made.code === "adopted") {

@@ -1,8 +1,6 @@
-import type { IdentityKeyPair } from "../../protocol/crypto";
 import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
-import type { ConnectionStatus } from "../state/store";
-import type { RelayClientError } from "../transport/relay-client";
+import type { ConnectRelayOptions, RelayClientError } from "../transport/relay-client";
 
 /** The runtime's view of a relay connection, so tests can hand it another transport. */
 export type RelayConnection = {
@@ -10,13 +8,9 @@ export type RelayConnection = {
   close(): void;
 };
 
-export type ConnectRelay = (options: {
-  url: string;
-  identity: IdentityKeyPair;
-  onEnvelope: (envelope: Envelope) => Promise<void>;
-  onStatus: (status: ConnectionStatus) => void;
-  onError?: (error: RelayClientError) => void;
-}) => RelayConnection;
+export type ConnectRelay = (
+  options: Pick<ConnectRelayOptions, "url" | "identity" | "onEnvelope" | "onStatus" | "onError">,
+) => RelayConnection;
 
 /** What the human should hear about a relay problem; transient refusals are retried by the client and stay quiet. */
 export function describeRelayProblem(error: RelayClientError): string | undefined {

@@ -6,7 +6,7 @@ import type { ChatRow, ContactRow, EventRow, MeetingRow } from "../storage/rows"
  * Everything the screens show, in one vanilla store. Only the runtime writes
  * to it (after storage has the change); components read through `useApp`.
  */
-export type ConnectionStatus = "offline" | "connecting" | "online";
+import type { RelayStatus } from "../transport/relay-client";
 
 export type PendingInvite = { readonly token: string; readonly inviterName: string };
 
@@ -20,7 +20,7 @@ export type AppState = {
   readonly events: readonly EventRow[];
   readonly meetings: readonly MeetingRow[];
   readonly chat: readonly ChatRow[];
-  readonly connection: ConnectionStatus;
+  readonly connection: RelayStatus;
   /** An invite link opened before an identity existed; accepted right after onboarding. */
   readonly pendingInvite?: PendingInvite | undefined;
   /** The most recent invite link this user created. */

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { addressSchema, messageIdSchema, slotSchema, agentMessageSchema, TASK_STATES } from "../../protocol/messages";
+import {
+  DISPLAY_NAME_MAX,
+  TITLE_MAX,
+  addressSchema,
+  messageIdSchema,
+  slotSchema,
+  agentMessageSchema,
+  TASK_STATES,
+} from "../../protocol/messages";
 
 /**
  * What is stored in IndexedDB, with schemas: rows are read back through these,
@@ -11,7 +19,7 @@ const bytes = (length: number) =>
 
 export const identityRowSchema = z.object({
   id: z.literal("self"),
-  name: z.string().min(1).max(80),
+  name: z.string().min(1).max(DISPLAY_NAME_MAX),
   signingPublicKey: bytes(32),
   signingSecretKey: bytes(64),
   agreementPublicKey: bytes(32),
@@ -22,7 +30,7 @@ export type IdentityRow = z.infer<typeof identityRowSchema>;
 
 export const contactRowSchema = z.object({
   address: addressSchema,
-  name: z.string().min(1).max(80),
+  name: z.string().min(1).max(DISPLAY_NAME_MAX),
   signingKey: bytes(32),
   agreementKey: bytes(32),
   addedAt: z.number(),
@@ -39,7 +47,7 @@ export const inviteRowSchema = z.object({
 });
 export type InviteRow = z.infer<typeof inviteRowSchema>;
 
-export const EVENT_TITLE_MAX = 200;
+export const EVENT_TITLE_MAX = TITLE_MAX;
 
 export const eventRowSchema = z.object({
   id: z.string().min(1),
