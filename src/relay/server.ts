@@ -38,7 +38,8 @@ function health(response: ServerResponse): void {
 
 /** A wildcard bind address is not somewhere a browser can go; its loopback is. */
 function reachableHost(host: string): string {
-  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  // The README promises http://localhost:3000; localhost is also a secure context, so the clipboard API works there.
+  if (host === "0.0.0.0" || host === "") return "localhost";
   if (host === "::") return "[::1]";
   return host.includes(":") ? `[${host}]` : host;
 }
