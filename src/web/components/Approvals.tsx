@@ -37,8 +37,12 @@ function Request({ meeting: m }: { meeting: MeetingRow }) {
         {m.available.map((slot) => (
           <li key={slot.start}>
             <span>{formatSlot(slot, tz)}</span>
-            <button disabled={busy} onClick={() => run(() => parley.approve(m.id, slot))}>
-              Approve {formatSlot(slot, tz)}
+            <button
+              disabled={busy}
+              aria-label={`Approve ${formatSlot(slot, tz)}`}
+              onClick={() => run(() => parley.approve(m.id, slot))}
+            >
+              Approve
             </button>
           </li>
         ))}
