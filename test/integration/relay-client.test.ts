@@ -167,6 +167,29 @@ describe("relay client", () => {
     expect(await bob.received.when((e) => e.id === envelope.id, "redelivery")).toEqual(envelope);
   });
 
+  it("[RL8] after a failed handler, the envelopes behind it wait and all come again in order, each stored once", async () => {
+    const { url } = await relay();
+    const alice = client(url);
+    const bobIdentity = generateIdentity();
+    await alice.online();
+    // Bob is offline: three envelopes wait in his mailbox, and his first attempt to store the first one fails.
+    const bobAddress = addressOf(bobIdentity.signing.publicKey);
+    const envelopes = [envelopeTo(bobAddress), envelopeTo(bobAddress), envelopeTo(bobAddress)];
+    for (const envelope of envelopes) await alice.client.send(envelope);
+    let failures = 1;
+    const handled: string[] = [];
+    const bob = client(url, bobIdentity, async (envelope) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error("disk full");
+      }
+      handled.push(envelope.id);
+    });
+    await bob.errors.when((e) => e.code === "handler-failed", "handler-failed");
+    await bob.received.when((e) => e.id === envelopes[2]!.id, "the last envelope");
+    expect(handled).toEqual(envelopes.map((e) => e.id));
+  });
+
   it("[RL9] keeps an unacknowledged send and delivers it once the relay is back", async () => {
     const first = await relay();
     const alice = client(first.url);

@@ -162,6 +162,12 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     if (authenticated) socket.emit("ack", [id]);
   };
 
+  /**
+   * Bumped when the app fails to store an envelope: everything queued behind it is skipped (not acked), and
+   * the connection is renewed so the relay hands the mailbox over again, in order, starting with the failed one.
+   */
+  let generation = 0;
+
   socket.on("envelope", (payload: unknown) => {
     const checked = validateEnvelope(payload);
     if (!checked.ok || checked.value.to !== address) return report({ code: "bad-envelope" });
@@ -169,15 +175,22 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     if (seen.has(envelope.id)) return ack(envelope.id);
     if (handling.has(envelope.id)) return;
     handling.add(envelope.id);
+    const receivedIn = generation;
     queue = queue
-      .then(() => options.onEnvelope(envelope))
-      .then(
-        () => {
-          seen.add(envelope.id);
-          ack(envelope.id);
-        },
-        () => report({ code: "handler-failed", id: envelope.id }),
-      )
+      .then(async () => {
+        if (receivedIn !== generation) return;
+        try {
+          await options.onEnvelope(envelope);
+        } catch {
+          generation += 1;
+          report({ code: "handler-failed", id: envelope.id });
+          socket.disconnect();
+          reconnectLater();
+          return;
+        }
+        seen.add(envelope.id);
+        ack(envelope.id);
+      })
       .finally(() => handling.delete(envelope.id));
   });
 
