@@ -16,6 +16,7 @@ import { createParley, type Parley } from "../../src/web/runtime/parley";
 import type { AppState } from "../../src/web/state/store";
 import { ParleyDb } from "../../src/web/storage/db";
 import { connectRelay } from "../../src/web/transport/relay-client";
+import type { ConnectRelay } from "../../src/web/runtime/relay";
 
 /**
  * The browser runtime in Node: real relay, real relay client, real Dexie over
@@ -44,12 +45,16 @@ async function start(): Promise<void> {
   server = await startServer({ port: 0, host: "127.0.0.1", logger: quiet });
 }
 
-function person(db = new ParleyDb(`runtime-test-${++dbCount}`), now = () => NOW): { parley: Parley; db: ParleyDb } {
+function person(
+  db = new ParleyDb(`runtime-test-${++dbCount}`),
+  now = () => NOW,
+  connect: ConnectRelay = connectRelay,
+): { parley: Parley; db: ParleyDb } {
   const parley = createParley({
     db,
     relayUrl: server.url,
     appOrigin: server.url,
-    connect: connectRelay,
+    connect,
     now,
     randomBytes: systemRandomBytes,
     timeZone: "Europe/London",
@@ -103,7 +108,8 @@ describe("the web runtime over a real relay", () => {
     const link = await alice.parley.createInviteLink();
     await alice.db.invites.clear();
     await stranger.parley.openInvite(link.slice(link.indexOf("#") + 1));
-    await eventually(async () => (await stranger.db.outbox.count()) === 0);
+    await stranger.parley.flush();
+    expect(await stranger.db.outbox.count()).toBe(0);
 
     const bob = await onboarded("Bob");
     const fresh = await alice.parley.createInviteLink();
@@ -176,19 +182,55 @@ describe("the web runtime over a real relay", () => {
     expect(state.chat.filter((c) => c.text.startsWith("Dave"))).toHaveLength(1);
   });
 
-  it("[AP5] a message written while offline is sent after a reload, with the same id", async () => {
+  it("[AP5] a message written while the relay is down is sent after a reload, with the same id", async () => {
     await start();
     const { alice, bob } = await connectedPair();
-    alice.parley.stop();
+    await server.close();
+    await until(alice.parley, (s) => s.connection !== "online");
     await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
     const pending = await alice.db.outbox.toArray();
     expect(pending).toHaveLength(1);
+    alice.parley.stop();
+    bob.parley.stop();
 
-    const reloaded = person(alice.db).parley;
-    await reloaded.start();
-    await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    // The relay comes back (here on a new port) and both reload.
+    await start();
+    const bobAgain = person(bob.db).parley;
+    await bobAgain.start();
+    const aliceAgain = person(alice.db).parley;
+    await aliceAgain.start();
+    await until(bobAgain, (s) => s.meetings.some((m) => m.state === "input-required"));
+    await aliceAgain.flush();
     expect(await alice.db.outbox.count()).toBe(0);
     expect(await bob.db.seen.get(pending[0]!.id)).toBeDefined();
+  });
+
+  it("[AP8] start, stop, start on one runtime (a remounted component) ends connected, with one connection", async () => {
+    await start();
+    let open = 0;
+    const counting: ConnectRelay = (options) => {
+      const connection = connectRelay(options);
+      open += 1;
+      return {
+        send: (envelope) => connection.send(envelope),
+        close: () => {
+          open -= 1;
+          connection.close();
+        },
+      };
+    };
+    const alice = person(undefined, undefined, counting);
+    await alice.parley.start();
+    await alice.parley.createIdentity("Alice");
+    alice.parley.stop();
+    const starting = alice.parley.start();
+    alice.parley.stop();
+    await starting;
+    await alice.parley.start();
+    const state = await until(alice.parley, (s) => s.connection === "online");
+    expect(state.phase).toBe("ready");
+    expect(state.self?.name).toBe("Alice");
+    expect(open).toBe(1);
   });
 
   it("[AP6] a request left unanswered past its expiry is declined when the app next runs, and the organizer learns", async () => {
@@ -254,15 +296,6 @@ async function deliverRaw(envelope: Envelope): Promise<void> {
 
 function sealedContactRequest(sender: IdentityKeyPair, recipient: Keys, inviteId: MessageId, name: string): Envelope {
   return sealedTo(sender, recipient, { v: 1, t: "contact-request", inviteId, name });
-}
-
-/** Resolves once `condition` holds, checking on every tick of a short interval; fails after `ms`. */
-async function eventually(condition: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`eventually: condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function storedIdentity(db: ParleyDb): Promise<IdentityKeyPair> {

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import { systemRandomBytes } from "../../protocol/crypto";
 import { createParley, type Parley } from "../runtime/parley";
+import { browserTabs } from "../runtime/tabs";
 import { ParleyDb } from "../storage/db";
 import { connectRelay } from "../transport/relay-client";
 import { ParleyContext } from "../state/use-app";
@@ -19,6 +20,7 @@ function createBrowserParley(): Parley {
     now: Date.now,
     randomBytes: systemRandomBytes,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    tabs: browserTabs("parley"),
   });
 }
 

@@ -59,13 +59,20 @@ export function Shell() {
 function Header() {
   const self = useApp((s) => s.self);
   const connection = useApp((s) => s.connection);
+  const otherTab = useApp((s) => s.otherTab);
   return (
     <header className="header">
       <h1>Parley</h1>
       <span className="who">{self?.name}</span>
-      <span className={`status ${connection}`} role="status" aria-label={`Relay ${connection}`}>
-        {connection === "online" ? "Connected" : connection === "connecting" ? "Connecting…" : "Offline"}
-      </span>
+      {otherTab ? (
+        <span className="status" role="status" aria-label="Relay via another tab">
+          Connected through your other Parley tab
+        </span>
+      ) : (
+        <span className={`status ${connection}`} role="status" aria-label={`Relay ${connection}`}>
+          {connection === "online" ? "Connected" : connection === "connecting" ? "Connecting…" : "Offline"}
+        </span>
+      )}
     </header>
   );
 }

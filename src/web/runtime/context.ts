@@ -3,6 +3,7 @@ import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 import type { ParleyDb } from "../storage/db";
 import type { AppStore } from "../state/store";
+import type { Tabs } from "./tabs";
 
 /** What every runtime module works with: storage, the store, the clock and, once onboarded, the identity. */
 export type Runtime = {
@@ -13,6 +14,8 @@ export type Runtime = {
   readonly timeZone: string;
   /** Sends an envelope through the relay; resolves when the relay stored it or refused it. */
   readonly send: (envelope: Envelope) => Promise<SendResult>;
+  /** The other tabs of this profile, told after every change this tab stores. */
+  readonly tabs: Tabs;
 };
 
 export type Session = Runtime & { readonly identity: IdentityKeyPair; readonly name: string };

@@ -17,6 +17,7 @@ import { loadIdentityRow, refresh } from "./view";
 import { acceptInvite, createInviteLink, describeInviteError } from "./invites";
 import { createIdentityRow } from "./identity";
 import { addEvent, removeEvent } from "./calendar";
+import { singleTab, type Tabs } from "./tabs";
 
 /** How often open negotiations are checked for expiry; proposals live for days, so a minute is plenty. */
 const EXPIRY_CHECK_MS = 60_000;
@@ -31,6 +32,8 @@ export type ParleyDeps = {
   readonly now: () => number;
   readonly randomBytes: RandomBytes;
   readonly timeZone: string;
+  /** The other tabs of this profile; a single tab when absent. */
+  readonly tabs?: Tabs;
 };
 
 /**
@@ -42,11 +45,14 @@ export type Parley = ReturnType<typeof createParley>;
 
 export function createParley(deps: ParleyDeps) {
   const store: AppStore = createAppStore(deps.timeZone);
+  const tabs = deps.tabs ?? singleTab;
   let connection: RelayConnection | undefined;
   let session: Session | undefined;
-  let expiryTimer: ReturnType<typeof setInterval> | undefined;
-  // stop() may come while start() is still awaiting (a React effect cleaned up early): nothing may start after it.
-  let stopped = false;
+  /** Undoes what begin() set up: leadership (connection, clock) and listening to other tabs. */
+  let teardown: (() => void) | undefined;
+  // Each start() gets a number and stop() moves it on, so a start still awaiting when stop() came (a React
+  // effect cleaned up early) sets nothing up, while a later start() works again.
+  let generation = 0;
 
   const runtime: Runtime = {
     db: deps.db,
@@ -54,6 +60,7 @@ export function createParley(deps: ParleyDeps) {
     now: deps.now,
     randomBytes: deps.randomBytes,
     timeZone: deps.timeZone,
+    tabs,
     send: (envelope: Envelope): Promise<SendResult> =>
       connection
         ? connection.send(envelope)
@@ -65,27 +72,16 @@ export function createParley(deps: ParleyDeps) {
     return session;
   }
 
-  async function begin(name: string, identityRow: Parameters<typeof identityFromBytes>[0]): Promise<void> {
-    const identity = identityFromBytes(identityRow);
-    if (identity === undefined) throw new Error("parley.begin: stored identity keys have the wrong lengths");
-    if (stopped) return;
-    const current: Session = { ...runtime, identity, name };
-    session = current;
-    store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
-    await refresh(current);
-    // Ids older than any mailbox keeps an envelope cannot come again.
-    await current.db.seen
-      .where("at")
-      .below(deps.now() - MAILBOX_TTL_MS - 86_400_000)
-      .delete();
-    if (stopped) return;
+  /** What only the leading tab does: hold the relay connection, send the outbox, run the expiry clock. */
+  function lead(current: Session): () => void {
     const runExpiry = () =>
       void expireDue(current).catch((error: unknown) => console.warn("parley: expiry check failed", error));
     runExpiry();
-    expiryTimer = setInterval(runExpiry, EXPIRY_CHECK_MS);
+    const expiryTimer = setInterval(runExpiry, EXPIRY_CHECK_MS);
+    store.setState({ otherTab: false });
     connection = deps.connect({
       url: deps.relayUrl,
-      identity,
+      identity: current.identity,
       onEnvelope: (envelope) => handleEnvelope(current, envelope),
       onStatus: (status) => {
         store.setState({ connection: status });
@@ -96,6 +92,47 @@ export function createParley(deps: ParleyDeps) {
         if (notice !== undefined) store.setState({ notice });
       },
     });
+    return () => {
+      clearInterval(expiryTimer);
+      connection?.close();
+      connection = undefined;
+      store.setState({ connection: "offline" });
+    };
+  }
+
+  async function begin(name: string, identityRow: Parameters<typeof identityFromBytes>[0], mine: number) {
+    const identity = identityFromBytes(identityRow);
+    if (identity === undefined) throw new Error("parley.begin: stored identity keys have the wrong lengths");
+    if (mine !== generation || session !== undefined) return;
+    const current: Session = { ...runtime, identity, name };
+    session = current;
+    store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
+    await refresh(current, { announce: false });
+    // Ids older than any mailbox keeps an envelope cannot come again.
+    await current.db.seen
+      .where("at")
+      .below(deps.now() - MAILBOX_TTL_MS - 86_400_000)
+      .delete();
+    if (mine !== generation) return;
+    let leading = false;
+    store.setState({ otherTab: true });
+    const stopListening = tabs.onChange(() => {
+      void refresh(current, { announce: false });
+      // Another tab stored outgoing messages: the leader sends them.
+      if (leading) void flushOutbox(current);
+    });
+    const stopLeading = tabs.whenLeader(() => {
+      leading = true;
+      const stepDown = lead(current);
+      return () => {
+        leading = false;
+        stepDown();
+      };
+    });
+    teardown = () => {
+      stopLeading();
+      stopListening();
+    };
   }
 
   return {
@@ -104,9 +141,10 @@ export function createParley(deps: ParleyDeps) {
     async start(): Promise<void> {
       try {
         await loadCrypto();
+        const mine = ++generation;
         const row = await loadIdentityRow(runtime);
         if (row === undefined) store.setState({ phase: "onboarding" });
-        else await begin(row.name, row);
+        else await begin(row.name, row, mine);
       } catch (error) {
         store.setState({ phase: "failed", failure: error instanceof Error ? error.message : String(error) });
       }
@@ -121,7 +159,7 @@ export function createParley(deps: ParleyDeps) {
       if (made.code === "adopted") {
         store.setState({ notice: `This browser already has an agent, ${made.row.name}, made in another tab.` });
       }
-      await begin(made.row.name, made.row);
+      await begin(made.row.name, made.row, generation);
       const pending = store.getState().pendingInvite;
       if (pending !== undefined) await this.openInvite(pending.token);
     },
@@ -157,11 +195,14 @@ export function createParley(deps: ParleyDeps) {
     cancel: (meetingId: string) => cancelMeeting(requireSession("cancel"), meetingId),
     dismissNotice: () => store.setState({ notice: undefined }),
 
+    /** Sends what the outbox holds now (the leading tab only); resolves when the relay has taken it or sending stopped. */
+    flush: (): Promise<void> => (connection === undefined ? Promise.resolve() : flushOutbox(requireSession("flush"))),
+
     stop(): void {
-      stopped = true;
-      clearInterval(expiryTimer);
-      connection?.close();
-      connection = undefined;
+      generation += 1;
+      teardown?.();
+      teardown = undefined;
+      session = undefined;
     },
   };
 }

@@ -21,6 +21,8 @@ export type AppState = {
   readonly meetings: readonly MeetingRow[];
   readonly chat: readonly ChatRow[];
   readonly connection: RelayStatus;
+  /** Another tab of this profile holds the relay connection; this one works through shared storage. */
+  readonly otherTab: boolean;
   /** An invite link opened before an identity existed; accepted right after onboarding. */
   readonly pendingInvite?: PendingInvite | undefined;
   /** The most recent invite link this user created. */
@@ -36,6 +38,7 @@ const initialState: Omit<AppState, "timeZone"> = {
   meetings: [],
   chat: [],
   connection: "offline",
+  otherTab: false,
 };
 
 export const createAppStore = (timeZone: string) => createStore<AppState>()(() => ({ ...initialState, timeZone }));
