@@ -141,20 +141,31 @@ describe("the web runtime over a real relay", () => {
     expect(await bob.db.outbox.count()).toBe(0);
     expect(await bob.db.seen.count()).toBeGreaterThanOrEqual(2);
 
-    // A stranger who learnt Bob's public keys seals a "cancel" for the same task: Bob does not act on it.
+    // A stranger who learnt Bob's public keys proposes a meeting of its own, which the engine alone would take
+    // up as a new request: the runtime must refuse it because the sender is not a contact.
     const mallory = generateIdentity();
     const bobKeys = alice.parley.store.getState().contacts[0]!;
-    const forged = sealedAgentMessage(mallory, bobKeys, {
-      taskId: request.id,
-      messageId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
-      sentAt: NOW,
-      text: "Canceled.",
-      data: { type: "cancel" },
-    });
-    await deliverRaw(forged);
+    const forgedTask = "FFFFFFFFFFFFFFFFFFFFFA" as MessageId;
+    await deliverRaw(
+      sealedAgentMessage(mallory, bobKeys, {
+        taskId: forgedTask,
+        messageId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
+        sentAt: NOW,
+        text: "Alice's agent proposes a meeting.",
+        data: {
+          type: "propose",
+          title: "Wire the money",
+          durationMinutes: 30,
+          slots: [{ start: NOW + 2 * DAY, end: NOW + 2 * DAY + 1_800_000 }],
+          expiresAt: NOW + 7 * DAY,
+        },
+      }),
+    );
     // Then a real message from Alice: Bob handles envelopes in arrival order, so the forgery was handled first.
     await alice.parley.say("meet Bob on Friday at 10am for 30 minutes");
-    const after = await until(bob.parley, (s) => s.meetings.length === 2);
+    const after = await until(bob.parley, (s) => s.meetings.length >= 2);
+    expect(after.meetings.map((m) => m.id)).not.toContain(forgedTask);
+    expect(after.meetings).toHaveLength(2);
     expect(after.meetings.find((m) => m.id === request.id)?.state).toBe("completed");
   });
 

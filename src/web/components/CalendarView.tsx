@@ -104,6 +104,7 @@ function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
         </button>
       )}
       {item.kind !== "event" &&
+        item.first &&
         (confirming ? (
           <span className="confirm">
             {item.kind === "meeting" ? "Cancel and tell " : "Withdraw and tell "}

@@ -6,6 +6,7 @@ import { browserTabs } from "../runtime/tabs";
 import { ParleyDb } from "../storage/db";
 import { connectRelay } from "../transport/relay-client";
 import { ParleyContext } from "../state/use-app";
+import type { AppState } from "../state/store";
 import { Shell } from "./Shell";
 import { registerServiceWorker } from "../pwa/register";
 
@@ -36,13 +37,21 @@ export default function ClientApp() {
       window.history.replaceState(null, "", "/");
     }
     const invite = fromLink || sessionStorage.getItem(PENDING_INVITE);
-    const unsubscribe = parley.store.subscribe((state) => {
-      if (state.phase === "ready" && state.pendingInvite === undefined) sessionStorage.removeItem(PENDING_INVITE);
-    });
+    let unsubscribe = (): void => undefined;
     void (async () => {
       await parley.start();
       if (invite) await parley.openInvite(invite);
-    })();
+      // Forget the saved invite once it is handled: accepted, refused, or (during onboarding) accepted later.
+      const forgetWhenHandled = (state: AppState) => {
+        if (state.pendingInvite === undefined) sessionStorage.removeItem(PENDING_INVITE);
+      };
+      forgetWhenHandled(parley.store.getState());
+      unsubscribe = parley.store.subscribe(forgetWhenHandled);
+    })().catch((error: unknown) => {
+      parley.store.setState({
+        notice: `Parley could not open: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    });
     registerServiceWorker();
     return () => {
       unsubscribe();

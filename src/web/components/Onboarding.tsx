@@ -3,21 +3,17 @@ import { useState, type FormEvent } from "react";
 import { DISPLAY_NAME_MAX } from "../../protocol/messages";
 import { useApp, useParley } from "../state/use-app";
 import { Notice } from "./Notice";
+import { useAction } from "./use-action";
 
 export function Onboarding() {
   const parley = useParley();
   const pending = useApp((s) => s.pendingInvite);
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await parley.createIdentity(name);
-    } finally {
-      setBusy(false);
-    }
+    run(() => parley.createIdentity(name));
   }
 
   return (

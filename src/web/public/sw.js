@@ -27,7 +27,17 @@ self.addEventListener("message", (event) => {
   const data = event.data;
   if (event.origin !== self.location.origin || !data || data.type !== "precache" || !Array.isArray(data.urls)) return;
   const urls = data.urls.filter((url) => typeof url === "string" && /^\/_next\/static\/[\w./-]+$/.test(url));
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(urls)));
+  // The page lists everything the current build needs: assets of earlier builds can go.
+  const keep = new Set(urls);
+  event.waitUntil(
+    caches.open(CACHE).then(async (cache) => {
+      await cache.addAll(urls);
+      for (const request of await cache.keys()) {
+        const path = new URL(request.url).pathname;
+        if (path.startsWith("/_next/static/") && !keep.has(path)) await cache.delete(request);
+      }
+    }),
+  );
 });
 
 self.addEventListener("fetch", (event) => {

@@ -1,9 +1,10 @@
-import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, parseCommand, propose, type Step } from "../../agent";
+import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, parseCommand, propose } from "../../agent";
 import { readContacts } from "../storage/read";
-import type { ContactRow } from "../storage/rows";
 import type { Session } from "./context";
-import { busyIntervals, commitStep, contextFrom } from "./meetings";
+import { busyIntervals, commitStep, contextFrom, type Decision } from "./meetings";
 import { addChat, refresh } from "./view";
+
+const answer = (text: string): Decision => ({ kind: "answer", text });
 
 const HELP =
   'I arrange meetings with your contacts\' agents. Try "meet Alice tomorrow at 3pm for 30 minutes" or ' +
@@ -15,31 +16,36 @@ export async function handleCommand(session: Session, text: string): Promise<voi
   if (trimmed.length === 0) return;
   await addChat(session, "you", trimmed);
   // Planning and proposing are one transaction, so the free time it plans on cannot change under it.
-  const reply = await commitStep(session, () => plan(session, trimmed));
-  if (reply !== undefined) await addChat(session, "agent", reply);
-  await refresh(session);
+  const decision = await commitStep(session, () => plan(session, trimmed));
+  if (decision.kind === "answer") {
+    await addChat(session, "agent", decision.text);
+    await refresh(session);
+  }
 }
 
 /** Either the proposal to make, or the answer to give instead. */
-async function plan(session: Session, text: string): Promise<{ contact: ContactRow; step: Step } | string> {
+async function plan(session: Session, text: string): Promise<Decision> {
   const contacts = await readContacts(session.db);
   const parsed = parseCommand(text, {
     now: session.now(),
     timeZone: session.timeZone,
     contacts: contacts.map((c) => ({ id: c.address, name: c.name })),
   });
-  if (!parsed.ok) return parsed.error.hint;
+  if (!parsed.ok) return answer(parsed.error.hint);
   const intent = parsed.value;
-  if (intent.kind === "help") return HELP;
+  if (intent.kind === "help") return answer(HELP);
 
   const contact = contacts.find((c) => c.address === intent.contactId);
-  if (contact === undefined) return `I don't know ${intent.contactName} yet. Send them an invite from Contacts.`;
+  if (contact === undefined)
+    return answer(`I don't know ${intent.contactName} yet. Send them an invite from Contacts.`);
   const busy = await busyIntervals(session);
   const context = contextFrom(session, busy);
   let slots;
   if (intent.exact !== undefined) {
     if (!context.isFree(intent.exact)) {
-      return `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${contact.name} this week".`;
+      return answer(
+        `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${contact.name} this week".`,
+      );
     }
     slots = [intent.exact];
   } else {
@@ -52,8 +58,9 @@ async function plan(session: Session, text: string): Promise<{ contact: ContactR
       limit: 3,
       ...(intent.partOfDay === undefined ? {} : { partOfDay: intent.partOfDay }),
     });
-    if (slots.length === 0)
-      return `You have no free ${intent.durationMinutes} minutes in that period within your working hours.`;
+    if (slots.length === 0) {
+      return answer(`You have no free ${intent.durationMinutes} minutes in that period within your working hours.`);
+    }
   }
   const step = propose(
     {
@@ -65,5 +72,5 @@ async function plan(session: Session, text: string): Promise<{ contact: ContactR
     },
     context,
   );
-  return { contact, step };
+  return { kind: "step", contact, step };
 }

@@ -4,7 +4,8 @@ import type { Address } from "../../protocol/address";
 import { samePublicIdentity, publicIdentityFromBytes, type PublicIdentity } from "../../protocol/crypto";
 import type { Envelope } from "../../protocol/envelope";
 import type { AgentMessage, ContactRequest } from "../../protocol/messages";
-import { readContact, readMeeting } from "../storage/read";
+import { MAILBOX_TTL_MS } from "../../protocol/limits";
+import { readContact, readInvite, readMeeting } from "../storage/read";
 import type { ContactRow, OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
 import { negotiationContext, writeStep } from "./meetings";
@@ -54,13 +55,15 @@ async function acceptContactRequest(
   sender: PublicIdentity,
   request: ContactRequest,
 ): Promise<boolean> {
-  const invite = await session.db.invites.get(request.inviteId);
+  const invite = await readInvite(session.db, request.inviteId);
   const now = session.now();
-  if (invite === undefined || invite.expiresAt <= now) {
+  // A request may wait in our mailbox while we are offline: one that arrives within the mailbox lifetime after the
+  // invite expired may have been sent before, and the invitee already counts us as a contact.
+  if (!("found" in invite) || invite.found.expiresAt + MAILBOX_TTL_MS <= now) {
     // Anyone who has our public keys can send these; a note per attempt would let strangers fill our storage.
     console.warn(
       "inbound: ignored a contact request for",
-      invite === undefined ? "an unknown invite" : "an expired invite",
+      "found" in invite ? "an expired invite" : "an unknown invite",
     );
     return false;
   }

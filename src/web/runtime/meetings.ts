@@ -32,7 +32,22 @@ export async function busyIntervals(session: Session, excluding?: string): Promi
   const [eventRows, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
   const events = parseRows(eventRowSchema, eventRows, "events");
   const meetings = parseRows(meetingRowSchema, meetingRows, "meetings").filter((m) => m.id !== excluding);
-  return [...events.map((e) => ({ start: e.start, end: e.end })), ...busyFromMeetings(meetings)];
+  // Fail closed: a damaged row whose times can still be read keeps its time busy rather than offering it.
+  const damaged = [
+    ...eventRows.filter((row) => !eventRowSchema.safeParse(row).success).map(readableInterval),
+    ...meetingRows
+      .filter((row) => !meetingRowSchema.safeParse(row).success)
+      .map((row) =>
+        typeof row === "object" && row !== null && "confirmed" in row ? readableInterval(row.confirmed) : undefined,
+      ),
+  ].filter((interval) => interval !== undefined);
+  return [...events.map((e) => ({ start: e.start, end: e.end })), ...busyFromMeetings(meetings), ...damaged];
+}
+
+function readableInterval(value: unknown): Interval | undefined {
+  if (typeof value !== "object" || value === null || !("start" in value) || !("end" in value)) return undefined;
+  const { start, end } = value;
+  return typeof start === "number" && typeof end === "number" && end > start ? { start, end } : undefined;
 }
 
 export async function negotiationContext(
@@ -70,40 +85,49 @@ export async function writeStep(session: Session, contact: ContactRow, step: Ste
   return outbox;
 }
 
-/** Decides and stores a step atomically, then shows it and sends what it produced. */
-export async function commitStep(
-  session: Session,
-  decide: () => Promise<{ contact: ContactRow; step: Step } | string>,
-): Promise<string | undefined> {
-  let problem: string | undefined;
-  let sent = false;
-  await session.db.transaction("rw", stepTables(session), async () => {
+/** What a decision inside a step transaction came to. */
+export type Decision =
+  | { readonly kind: "step"; readonly contact: ContactRow; readonly step: Step }
+  /** No step: tell the human this instead (an answer in the chat, or why an action did not happen). */
+  | { readonly kind: "answer"; readonly text: string }
+  /** No step and nothing to say (the clock found nothing due). */
+  | { readonly kind: "nothing" };
+
+const answer = (text: string): Decision => ({ kind: "answer", text });
+
+/**
+ * Decides and stores a step atomically, then shows it and sends what it
+ * produced. `decide` may await only IndexedDB reads of `stepTables`: anything
+ * else (the network, a timer) would end the transaction before the write.
+ */
+export async function commitStep(session: Session, decide: () => Promise<Decision>): Promise<Decision> {
+  const decision = await session.db.transaction("rw", stepTables(session), async () => {
     const decided = await decide();
-    if (typeof decided === "string") {
-      problem = decided;
-      return;
-    }
-    sent = (await writeStep(session, decided.contact, decided.step)).length > 0;
+    if (decided.kind === "step") await writeStep(session, decided.contact, decided.step);
+    return decided;
   });
-  if (problem !== undefined) return problem;
-  await refresh(session);
-  if (sent) void flushOutbox(session);
-  return undefined;
+  if (decision.kind === "step") {
+    await refresh(session);
+    if (decision.step.outgoing.length > 0) void flushOutbox(session);
+  }
+  return decision;
 }
 
 type Action = (meeting: Meeting, context: NegotiationContext) => Result<Step, NegotiationError>;
 
 /** A human's move on one meeting; its reads, decision and writes are one transaction, so nothing interleaves. */
 async function act(session: Session, meetingId: string, action: Action): Promise<void> {
-  const problem = await commitStep(session, async () => {
+  const decision = await commitStep(session, async () => {
     const meeting = await readMeeting(session.db, meetingId);
-    if (!("found" in meeting)) return "That meeting can no longer be read.";
+    if (!("found" in meeting)) return answer("That meeting can no longer be read.");
     const contact = await readContact(session.db, meeting.found.peer);
-    if (!("found" in contact)) return `${meeting.found.peerName} is no longer a contact.`;
+    if (!("found" in contact)) return answer(`${meeting.found.peerName} is no longer a contact.`);
     const step = action(meeting.found, await negotiationContext(session, meetingId));
-    return step.ok ? { contact: contact.found, step: step.value } : describeNegotiationError(step.error);
+    return step.ok
+      ? { kind: "step", contact: contact.found, step: step.value }
+      : answer(describeNegotiationError(step.error));
   });
-  if (problem !== undefined) session.store.setState({ notice: problem });
+  if (decision.kind === "answer") session.store.setState({ notice: decision.text });
 }
 
 export const approveMeeting = (session: Session, meetingId: string, slot: Slot) =>
@@ -111,19 +135,27 @@ export const approveMeeting = (session: Session, meetingId: string, slot: Slot) 
 export const declineMeeting = (session: Session, meetingId: string) => act(session, meetingId, decline);
 export const cancelMeeting = (session: Session, meetingId: string) => act(session, meetingId, cancel);
 
+/** States in which the clock can still change a meeting (see the engine's expire()). */
+const CLOCK_STATES: ReadonlySet<string> = new Set(["working", "input-required"]);
+
 /** Runs the clock over every open negotiation: expired proposals are withdrawn or declined, and the peer told. */
 export async function expireDue(session: Session): Promise<void> {
   const meetings = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
-  for (const candidate of meetings) {
-    if (candidate.expiresAt > session.now()) continue;
-    // Re-read inside the transaction: a message or a human may have moved the meeting on meanwhile.
-    await commitStep(session, async () => {
-      const meeting = await readMeeting(session.db, candidate.id);
-      if (!("found" in meeting)) return "gone";
-      const step = expire(meeting.found, await negotiationContext(session, candidate.id));
-      if (step === undefined) return "nothing to do";
-      const contact = await readContact(session.db, meeting.found.peer);
-      return "found" in contact ? { contact: contact.found, step } : "no contact";
-    });
+  const due = meetings.filter((m) => CLOCK_STATES.has(m.state) && m.expiresAt <= session.now());
+  for (const candidate of due) {
+    try {
+      // Re-read inside the transaction: a message or a human may have moved the meeting on meanwhile.
+      await commitStep(session, async () => {
+        const meeting = await readMeeting(session.db, candidate.id);
+        if (!("found" in meeting)) return { kind: "nothing" };
+        const step = expire(meeting.found, await negotiationContext(session, candidate.id));
+        if (step === undefined) return { kind: "nothing" };
+        const contact = await readContact(session.db, meeting.found.peer);
+        return "found" in contact ? { kind: "step", contact: contact.found, step } : { kind: "nothing" };
+      });
+    } catch (error) {
+      // One meeting that cannot be expired must not stop the others.
+      console.warn("meetings: expiry failed for one meeting", error);
+    }
   }
 }

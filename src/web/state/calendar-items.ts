@@ -1,3 +1,4 @@
+import { acceptedSlot } from "../../agent";
 import type { Slot } from "../../protocol/messages";
 import type { EventRow, MeetingRow } from "../storage/rows";
 
@@ -12,6 +13,8 @@ export type CalendarItem =
       readonly title: string;
       readonly label: string;
       readonly slot: Slot;
+      /** The first row of its meeting: the one that carries the meeting's button. */
+      readonly first: boolean;
     };
 
 export function calendarItems(events: readonly EventRow[], meetings: readonly MeetingRow[]): CalendarItem[] {
@@ -25,17 +28,17 @@ export function calendarItems(events: readonly EventRow[], meetings: readonly Me
   for (const m of meetings) {
     const common = { meetingId: m.id, peerName: m.peerName, title: m.title };
     if (m.state === "completed" && m.confirmed) {
-      items.push({ ...common, id: m.id, kind: "meeting", label: `Confirmed with ${m.peerName}`, slot: m.confirmed });
+      const label = `Confirmed with ${m.peerName}`;
+      items.push({ ...common, id: m.id, kind: "meeting", label, slot: m.confirmed, first: true });
     } else if (m.state === "working" || m.state === "input-required" || m.state === "submitted") {
-      for (const slot of m.role === "participant" ? m.available : m.proposed) {
-        items.push({
-          ...common,
-          id: `${m.id}:${slot.start}`,
-          kind: "pending",
-          label: `Proposed, with ${m.peerName}`,
-          slot,
-        });
-      }
+      // Once this side accepted a time, only that time is held; before, every time still on offer.
+      const accepted = m.role === "participant" && m.state === "working" ? acceptedSlot(m) : undefined;
+      const slots = accepted !== undefined ? [accepted] : m.role === "participant" ? m.available : m.proposed;
+      const label = accepted !== undefined ? `Accepted, waiting for ${m.peerName}` : `Proposed, with ${m.peerName}`;
+      slots.forEach((slot, index) => {
+        // One button per meeting: it withdraws the whole proposal, not one time.
+        items.push({ ...common, id: `${m.id}:${slot.start}`, kind: "pending", label, slot, first: index === 0 });
+      });
     }
   }
   return items.sort((a, b) => a.slot.start - b.slot.start);

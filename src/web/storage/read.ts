@@ -1,5 +1,13 @@
 import type { ParleyDb } from "./db";
-import { contactRowSchema, meetingRowSchema, parseRows, type ContactRow, type MeetingRow } from "./rows";
+import {
+  contactRowSchema,
+  inviteRowSchema,
+  meetingRowSchema,
+  parseRows,
+  type ContactRow,
+  type InviteRow,
+  type MeetingRow,
+} from "./rows";
 
 /**
  * Validated reads of single rows. A row that exists but does not match its
@@ -24,6 +32,9 @@ export const readMeeting = (db: ParleyDb, id: string): Promise<Read<MeetingRow>>
 
 export const readContact = (db: ParleyDb, address: string): Promise<Read<ContactRow>> =>
   readRow(() => db.contacts.where("address").equals(address).first(), contactRowSchema, `contact ${address}`);
+
+export const readInvite = (db: ParleyDb, id: string): Promise<Read<InviteRow>> =>
+  readRow(() => db.invites.where("id").equals(id).first(), inviteRowSchema, `invite ${id}`);
 
 export async function readContacts(db: ParleyDb): Promise<ContactRow[]> {
   return parseRows(contactRowSchema, await db.contacts.orderBy("name").toArray(), "contacts");
