@@ -278,6 +278,31 @@ describe("the web runtime over a real relay", () => {
     expect(bobSide.meetings[0]!.confirmed).toEqual(done.meetings[0]!.confirmed);
     expect(bobSide.notice).toMatch(/approve.*working/);
   });
+
+  it("[AP9] the participant is offered only the proposed times free in its own calendar, and declines when none is", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    // Bob is busy on Monday 23 Nov from 09:00 to 12:00 (London); Alice asks for next week's mornings.
+    const monday = Date.UTC(2026, 10, 23, 9, 0);
+    await bob.parley.addEvent({ title: "Dentist", start: monday, end: monday + 3 * 3_600_000 });
+    await alice.parley.say("find 30 minutes with Bob next week, mornings");
+    const waiting = await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    const request = waiting.meetings[0]!;
+    expect(request.proposed.some((slot) => slot.start >= monday && slot.end <= monday + 3 * 3_600_000)).toBe(true);
+    expect(request.available.length).toBe(request.proposed.length - 1);
+    expect(request.available.every((slot) => slot.end <= monday || slot.start >= monday + 3 * 3_600_000)).toBe(true);
+    // Nothing of Bob's calendar travels: Alice's copy of the exchange has no trace of the dentist.
+    expect(JSON.stringify(alice.parley.store.getState().meetings)).not.toContain("Dentist");
+
+    // Bob's whole Wednesday is taken; a request only for then is declined by his agent without asking him.
+    const wednesday = Date.UTC(2026, 10, 25, 0, 0);
+    await bob.parley.addEvent({ title: "Offsite", start: wednesday, end: wednesday + 86_400_000 });
+    await alice.parley.say("meet Bob on the 25th at 2pm for 30 minutes");
+    const declined = await until(alice.parley, (s) => s.meetings.some((m) => m.state === "rejected"));
+    const rejected = declined.meetings.find((m) => m.state === "rejected")!;
+    expect(rejected.transcript.at(-1)?.message.data).toEqual({ type: "decline", reason: "not-available" });
+    expect(JSON.stringify(rejected)).not.toContain("Offsite");
+  });
 });
 
 type Keys = { signingKey: Uint8Array; agreementKey: Uint8Array };

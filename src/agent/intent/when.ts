@@ -122,11 +122,41 @@ function instantOf(components: chrono.ParsedComponents, date: CivilDate, hints: 
   return localToInstant({ ...date, hour, minute }, hints.timeZone);
 }
 
+// "the 25th", "on the 3rd": a day of the month with no month named (chrono reads these only beside a month).
+const MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
+const ORDINAL_DAY = new RegExp(
+  `(?<!(?:${MONTH_NAMES})[a-z]*\\.?\\s{0,3})\\b(?:the\\s+)?([12]?\\d|3[01])(?:st|nd|rd|th)\\b(?!\\s*(?:of\\s+)?(?:${MONTH_NAMES}))`,
+  "i",
+);
+
+/** The next date, today included, whose day of the month is the ordinal in `text`, if it names one alone. */
+function ordinalDay(text: string, today: CivilDate): CivilDate | undefined {
+  const match = ORDINAL_DAY.exec(text);
+  const day = Number(match?.[1] ?? 0);
+  if (day < 1) return undefined;
+  for (let ahead = 0; ahead < 3; ahead++) {
+    const first = new Date(Date.UTC(today.year, today.month - 1 + ahead, 1));
+    const year = first.getUTCFullYear();
+    const month = first.getUTCMonth() + 1;
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (day <= daysInMonth && (ahead > 0 || day >= today.day)) return { year, month, day };
+  }
+  return undefined;
+}
+
 function civilOf(components: chrono.ParsedComponents, fallback: CivilDate): CivilDate {
   return {
     year: components.get("year") ?? fallback.year,
     month: components.get("month") ?? fallback.month,
     day: components.get("day") ?? fallback.day,
+  };
+}
+
+function wholeDay(date: CivilDate, timeZone: string): When {
+  return {
+    kind: "day",
+    start: localToInstant({ ...date, hour: 0, minute: 0 }, timeZone),
+    end: localToInstant({ ...date, day: date.day + 1, hour: 0, minute: 0 }, timeZone),
   };
 }
 
@@ -138,27 +168,28 @@ export function parseWhen(text: string, hints: WhenHints): When | undefined {
   // owner's wall clock and read back only wall-clock fields, so the machine's zone cancels out.
   const reference = new Date(local.year, local.month - 1, local.day, local.hour, local.minute);
   const result = chrono.casual.parse(text, reference, { forwardDate: true })[0];
-  if (result === undefined) return undefined;
+  const ordinal = ordinalDay(text, local);
+  if (
+    result === undefined ||
+    (ordinal !== undefined && !result.start.isCertain("hour") && !result.start.isCertain("day"))
+  ) {
+    return ordinal === undefined ? undefined : wholeDay(ordinal, timeZone);
+  }
   const start = result.start;
   if (start.tags().has("result/relativeDateAndTime")) {
     // "in 2 hours": elapsed time, so measure it and add it to the real now.
     return { kind: "exact", start: now + (start.date().getTime() - reference.getTime()) };
   }
   let date = civilOf(start, local);
-  if (hints.within !== undefined && !start.isCertain("day")) {
+  if (!start.isCertain("day") && ordinal !== undefined) {
+    date = ordinal;
+  } else if (hints.within !== undefined && !start.isCertain("day")) {
     // "Tuesday next week" is the Tuesday inside the range. A bare time ("next week at 3pm") names no
     // day, and chrono would put it today or tomorrow, outside the range: the range is all that is meant.
     if (!start.isCertain("weekday")) return undefined;
     date = weekdayWithin(start.get("weekday") ?? 0, hints.within, timeZone) ?? date;
   }
-  if (!start.isCertain("hour")) {
-    const dayStart = localToInstant({ ...date, hour: 0, minute: 0 }, timeZone);
-    return {
-      kind: "day",
-      start: dayStart,
-      end: localToInstant({ ...date, day: date.day + 1, hour: 0, minute: 0 }, timeZone),
-    };
-  }
+  if (!start.isCertain("hour")) return wholeDay(date, timeZone);
   const startMs = instantOf(start, date, hints);
   // Typed as optional, but chrono sets it to null when there is no end.
   const end: chrono.ParsedComponents | null | undefined = result.end;
