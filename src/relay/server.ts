@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { createRelay } from "./create-relay";
 import type { Logger } from "./logger";
 import { createStaticHandler, SECURITY_HEADERS } from "./static";
+import { WEB_BUILD_DIR } from "./web-build";
 
 export type StartServerOptions = {
   /** 0 picks a free port. */
@@ -23,7 +23,7 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
-export const DEFAULT_STATIC_DIR = path.resolve(import.meta.dirname, "../web/out");
+export const DEFAULT_STATIC_DIR = WEB_BUILD_DIR;
 
 function health(response: ServerResponse): void {
   const body = JSON.stringify({ status: "ok" });
