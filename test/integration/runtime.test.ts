@@ -16,6 +16,8 @@ import { createParley, type Parley } from "../../src/web/runtime/parley";
 import type { AppState } from "../../src/web/state/store";
 import { ParleyDb } from "../../src/web/storage/db";
 import { connectRelay } from "../../src/web/transport/relay-client";
+import { INVITE_LIFETIME_MS } from "../../src/web/runtime/invites";
+import { MAILBOX_TTL_MS } from "../../src/protocol/limits";
 import type { ConnectRelay } from "../../src/web/runtime/relay";
 
 /**
@@ -120,6 +122,41 @@ describe("the web runtime over a real relay", () => {
     // Strangers' noise leaves no trace beyond its envelope id.
     expect(state.chat.map((c) => c.text)).toEqual(["Bob accepted your invite and is now a contact."]);
     expect(bob.parley.store.getState().contacts.map((c) => c.name)).toEqual(["Alice"]);
+  });
+
+  it("[AP1] a request that waited in the mailbox past the invite's expiry is accepted within the mailbox lifetime", async () => {
+    await start();
+    let aliceNow = NOW;
+    const alice = person(undefined, () => aliceNow);
+    await alice.parley.start();
+    await alice.parley.createIdentity("Alice");
+    const early = await alice.parley.createInviteLink();
+    const late = await alice.parley.createInviteLink();
+    alice.parley.stop();
+
+    // Bob and Carol answer while Alice is offline; their requests wait in her mailbox.
+    const bob = await onboarded("Bob");
+    await bob.parley.openInvite(early.slice(early.indexOf("#") + 1));
+    await bob.parley.flush();
+    // Alice comes back a day after the invite expired: Bob's request is still accepted.
+    aliceNow = NOW + INVITE_LIFETIME_MS + DAY;
+    const back = person(alice.db, () => aliceNow).parley;
+    await back.start();
+    await until(back, (s) => s.contacts.some((c) => c.name === "Bob"));
+    back.stop();
+
+    const carol = await onboarded("Carol");
+    await carol.parley.openInvite(late.slice(late.indexOf("#") + 1));
+    await carol.parley.flush();
+    // Past the invite's expiry plus the mailbox lifetime, a request is refused; Dave's (on a fresh invite) is not.
+    aliceNow = NOW + INVITE_LIFETIME_MS + MAILBOX_TTL_MS + DAY;
+    const later = person(alice.db, () => aliceNow).parley;
+    await later.start();
+    const fresh = await later.createInviteLink();
+    const dave = await onboarded("Dave");
+    await dave.parley.openInvite(fresh.slice(fresh.indexOf("#") + 1));
+    const state = await until(later, (s) => s.contacts.some((c) => c.name === "Dave"));
+    expect(state.contacts.map((c) => c.name)).toEqual(["Bob", "Dave"]);
   });
 
   it("[AP2] [AP3] two runtimes agree on a meeting; an agent message from a non-contact is not acted on", async () => {
