@@ -38,6 +38,23 @@ async function person(timezoneId: string): Promise<Page> {
   return page;
 }
 
+/**
+ * A headless browser has no notification centre to look at: this stands in for the system's Notification
+ * (permission granted) and records what the app raised. The app's own code is unchanged.
+ */
+function recordNotifications(): void {
+  const raised: string[] = [];
+  Object.assign(window, { raisedNotifications: raised });
+  // A plain function: called with `new`, it records the title like a constructor would.
+  const RecordedNotification = Object.assign(
+    function (title: string) {
+      raised.push(title);
+    },
+    { permission: "granted", requestPermission: () => Promise.resolve("granted") },
+  );
+  Object.defineProperty(window, "Notification", { value: RecordedNotification });
+}
+
 async function onboard(page: Page, name: string): Promise<void> {
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Create my agent" }).click();
@@ -49,7 +66,7 @@ async function openTab(page: Page, name: string): Promise<void> {
 }
 
 describe("two people agree on a meeting", () => {
-  it("[WEB1][WEB2] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
+  it("[WEB1][WEB2][WEB3] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
     const alice = await person("Europe/London");
     const bob = await person("Europe/London");
 
@@ -61,6 +78,7 @@ describe("two people agree on a meeting", () => {
     const link = await alice.getByLabel("Invite link").inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/invite#[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
 
+    await bob.addInitScript(recordNotifications);
     await bob.goto(link);
     await bob.getByText("Alice invited you").waitFor(WAIT);
     await onboard(bob, "Bob");
@@ -68,6 +86,10 @@ describe("two people agree on a meeting", () => {
     await bob.getByRole("list", { name: "Your contacts" }).getByText("Alice").waitFor(WAIT);
     await alice.getByRole("list", { name: "Your contacts" }).getByText("Bob").waitFor(WAIT);
 
+    // Bob switches to another tab while Alice asks.
+    await bob.evaluate(() =>
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true }),
+    );
     await openTab(alice, "Assistant");
     await alice.getByLabel("Message your agent").fill("meet Bob tomorrow at 3pm for 30 minutes");
     await alice.getByLabel("Message your agent").press("Enter");
@@ -76,8 +98,13 @@ describe("two people agree on a meeting", () => {
     await openTab(bob, "Approvals");
     const request = bob.getByRole("listitem", { name: "Request from Alice" });
     await request.waitFor(WAIT);
+    expect(await bob.title()).toBe("(1) Parley");
+    expect(
+      await bob.evaluate(() => (window as unknown as { raisedNotifications: string[] }).raisedNotifications),
+    ).toEqual(["Alice asks to meet"]);
     await request.getByRole("button", { name: /^Approve .*15:00–15:30/ }).click();
 
+    await bob.waitForFunction(() => document.title === "Parley", undefined, WAIT);
     for (const [page, peer] of [
       [alice, "Bob"],
       [bob, "Alice"],

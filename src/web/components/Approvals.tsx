@@ -1,5 +1,5 @@
 "use client";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { formatSlot } from "../../agent";
 import { waitingApprovals } from "../state/selectors";
 import { useApp, useParley } from "../state/use-app";
@@ -10,16 +10,39 @@ export function Approvals() {
   const meetings = useApp((s) => s.meetings);
   // Filter outside the selector: a selector must return a stable value, or every store read looks like a change.
   const waiting = useMemo(() => waitingApprovals(meetings), [meetings]);
-  if (waiting.length === 0) return <p>No requests are waiting for you.</p>;
   return (
     <section>
+      <AskToNotify />
+      {waiting.length === 0 ? <p>No requests are waiting for you.</p> : <Waiting waiting={waiting} />}
+    </section>
+  );
+}
+
+/** Offers system notifications for new requests, once, where the browser supports them and nobody decided yet. */
+function AskToNotify() {
+  const [permission, setPermission] = useState(() =>
+    typeof Notification === "undefined" ? "denied" : Notification.permission,
+  );
+  if (permission !== "default") return null;
+  return (
+    <p className="notify">
+      <button className="secondary" onClick={() => void Notification.requestPermission().then(setPermission)}>
+        Notify me when a request arrives
+      </button>
+    </p>
+  );
+}
+
+function Waiting({ waiting }: { waiting: readonly MeetingRow[] }) {
+  return (
+    <>
       <h2>Waiting for your approval</h2>
       <ul className="approvals">
         {waiting.map((m) => (
           <Request key={m.id} meeting={m} />
         ))}
       </ul>
-    </section>
+    </>
   );
 }
 

@@ -8,6 +8,7 @@ import { Approvals } from "./Approvals";
 import { Conversations } from "./Conversations";
 import { Contacts } from "./Contacts";
 import { Notice } from "./Notice";
+import { useApprovalAlerts } from "./use-approval-alerts";
 import { waitingApprovals } from "../state/selectors";
 
 const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts"] as const;
@@ -17,6 +18,7 @@ export function Shell() {
   const phase = useApp((s) => s.phase);
   const failure = useApp((s) => s.failure);
   const [tab, setTab] = useState<Tab>("Assistant");
+  useApprovalAlerts();
   const approvals = useApp((s) => waitingApprovals(s.meetings).length);
 
   if (phase === "loading") return <p className="loading">Loading Parley…</p>;
