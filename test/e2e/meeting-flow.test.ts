@@ -144,4 +144,43 @@ describe("two people agree on a meeting", () => {
     await openTab(alice, "Calendar");
     await alice.getByRole("listitem").filter({ hasText: "Confirmed with Bob" }).waitFor(WAIT);
   });
+
+  it("[WEB4] two tabs of one profile: one holds the relay connection, both stay current, either can act", async () => {
+    const first = await person("Europe/London");
+    const dan = await person("Europe/London");
+    await first.goto(server.url);
+    await onboard(first, "Carol");
+    const second = await first.context().newPage();
+    second.on("pageerror", (error) => pageErrors.push(`second tab: ${error.message}`));
+    await second.goto(server.url);
+    await second.getByRole("status", { name: "Relay via another tab" }).waitFor(WAIT);
+
+    // The invite is made in the tab without the connection; the answer reaches both.
+    await openTab(second, "Contacts");
+    await second.getByRole("button", { name: "Create invite link" }).click();
+    const link = await second.getByLabel("Invite link").inputValue();
+    await dan.goto(link);
+    await onboard(dan, "Dan");
+    await openTab(first, "Contacts");
+    for (const tab of [first, second]) {
+      await tab.getByRole("list", { name: "Your contacts" }).getByText("Dan").waitFor(WAIT);
+    }
+
+    // The second tab asks; the first, which holds the connection, sends it.
+    await openTab(second, "Assistant");
+    await second.getByLabel("Message your agent").fill("meet Dan tomorrow at 4pm for 30 minutes");
+    await second.getByLabel("Message your agent").press("Enter");
+    await openTab(dan, "Approvals");
+    const request = dan.getByRole("listitem", { name: "Request from Carol" });
+    await request.waitFor(WAIT);
+    await request.getByRole("button", { name: /^Approve .*16:00–16:30/ }).click();
+    for (const tab of [first, second]) {
+      await openTab(tab, "Calendar");
+      await tab.getByRole("listitem").filter({ hasText: "Confirmed with Dan" }).waitFor(WAIT);
+    }
+
+    // Closing the tab that held the connection hands it to the other.
+    await first.close();
+    await second.getByRole("status", { name: "Relay online" }).waitFor(WAIT);
+  });
 });
