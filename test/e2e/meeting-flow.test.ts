@@ -66,12 +66,17 @@ async function openTab(page: Page, name: string): Promise<void> {
 }
 
 describe("two people agree on a meeting", () => {
-  it("[WEB1][WEB2][WEB3] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
+  it("[WEB1][WEB2][WEB3][WEB5] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
     const alice = await person("Europe/London");
     const bob = await person("Europe/London");
 
     await alice.goto(server.url);
     await onboard(alice, "Alice");
+    // The section tabs follow the ARIA tabs pattern: arrows move the selection and the focus.
+    await alice.getByRole("tab", { name: "Assistant" }).focus();
+    await alice.keyboard.press("ArrowLeft");
+    expect(await alice.getByRole("tab", { name: "Contacts" }).getAttribute("aria-selected")).toBe("true");
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe("tab-Contacts");
 
     await openTab(alice, "Contacts");
     await alice.getByRole("button", { name: "Create invite link" }).click();

@@ -1,5 +1,5 @@
 "use client";
-import { useState } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { useApp } from "../state/use-app";
 import { Onboarding } from "./Onboarding";
 import { Assistant } from "./Assistant";
@@ -8,11 +8,31 @@ import { Approvals } from "./Approvals";
 import { Conversations } from "./Conversations";
 import { Contacts } from "./Contacts";
 import { Notice } from "./Notice";
+import { SectionBoundary } from "./SectionBoundary";
 import { useApprovalAlerts } from "./use-approval-alerts";
 import { waitingApprovals } from "../state/selectors";
 
 const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts"] as const;
 type Tab = (typeof TABS)[number];
+
+/** Left/Right (and Home/End) move between sections and focus the new tab. */
+function moveFocus(event: KeyboardEvent, current: Tab, select: (tab: Tab) => void): void {
+  const index = TABS.indexOf(current);
+  const next =
+    event.key === "ArrowRight"
+      ? TABS[(index + 1) % TABS.length]
+      : event.key === "ArrowLeft"
+        ? TABS[(index - 1 + TABS.length) % TABS.length]
+        : event.key === "Home"
+          ? TABS[0]
+          : event.key === "End"
+            ? TABS[TABS.length - 1]
+            : undefined;
+  if (next === undefined) return;
+  event.preventDefault();
+  select(next);
+  document.getElementById(`tab-${next}`)?.focus();
+}
 
 export function Shell() {
   const phase = useApp((s) => s.phase);
@@ -22,18 +42,29 @@ export function Shell() {
   const approvals = useApp((s) => waitingApprovals(s.meetings).length);
 
   if (phase === "loading") return <p className="loading">Loading Parley…</p>;
-  if (phase === "failed") return <p role="alert">Parley could not start: {failure}</p>;
+  if (phase === "failed") {
+    return (
+      <div role="alert" className="onboarding">
+        <p>Parley could not start: {failure}</p>
+        <button onClick={() => window.location.reload()}>Try again</button>
+      </div>
+    );
+  }
   if (phase === "onboarding") return <Onboarding />;
 
   return (
     <div className="app">
       <Header />
-      <nav aria-label="Sections" className="tabs" role="tablist">
+      <nav aria-label="Sections" className="tabs" role="tablist" onKeyDown={(event) => moveFocus(event, tab, setTab)}>
         {TABS.map((name) => (
           <button
             key={name}
+            id={`tab-${name}`}
             role="tab"
             aria-selected={tab === name}
+            aria-controls="section"
+            // Roving focus, as the ARIA tabs pattern has it: Tab enters the list once, arrows move within.
+            tabIndex={tab === name ? 0 : -1}
             className={tab === name ? "tab active" : "tab"}
             onClick={() => setTab(name)}
           >
@@ -47,12 +78,14 @@ export function Shell() {
         ))}
       </nav>
       <Notice />
-      <main role="tabpanel" aria-label={tab}>
-        {tab === "Assistant" && <Assistant />}
-        {tab === "Calendar" && <CalendarView />}
-        {tab === "Approvals" && <Approvals />}
-        {tab === "Conversations" && <Conversations />}
-        {tab === "Contacts" && <Contacts />}
+      <main id="section" role="tabpanel" aria-labelledby={`tab-${tab}`} aria-label={tab}>
+        <SectionBoundary key={tab}>
+          {tab === "Assistant" && <Assistant />}
+          {tab === "Calendar" && <CalendarView />}
+          {tab === "Approvals" && <Approvals />}
+          {tab === "Conversations" && <Conversations />}
+          {tab === "Contacts" && <Contacts />}
+        </SectionBoundary>
       </main>
     </div>
   );
