@@ -190,6 +190,23 @@ describe("relay client", () => {
     expect(handled).toEqual(envelopes.map((e) => e.id));
   });
 
+  it("[RL8] acks a large mailbox in batches, so the relay's rate limit drops none and nothing is redelivered", async () => {
+    const { mailbox } = watchedMailbox();
+    const { url } = await relay({ mailbox });
+    const bobIdentity = generateIdentity();
+    const bobAddress = addressOf(bobIdentity.signing.publicKey);
+    // 600 envelopes wait: three times the rate limit's burst if each were acked on its own.
+    for (let i = 0; i < 600; i++) await mailbox.put(envelopeTo(bobAddress, 32));
+    const bob = client(url, bobIdentity);
+    await bob.received.when(() => bob.received.seen.length === 600, "600 envelopes");
+    const alice = client(url);
+    await alice.online();
+    // A round trip through the relay after the acks were sent: by then the relay has applied them.
+    await alice.client.send(envelopeTo(addressOf(generateIdentity().signing.publicKey)));
+    expect(await mailbox.list(bobAddress)).toEqual([]);
+    expect(bob.errors.seen).toEqual([]);
+  });
+
   it("[RL9] keeps an unacknowledged send and delivers it once the relay is back", async () => {
     const first = await relay();
     const alice = client(first.url);

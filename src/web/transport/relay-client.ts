@@ -19,6 +19,7 @@ import {
   parseSendResult,
   type ChallengeError,
 } from "../../protocol/validate";
+import { MAX_ACK_IDS } from "../../protocol/limits";
 import { PROTOCOL_VERSION } from "../../protocol/version";
 import { relayOriginOf } from "./origin";
 import { createOutbox, type Attempt } from "./outbox";
@@ -142,14 +143,21 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     outbox.settleAll({ ok: false, error: relayError("unauthenticated", why) });
   };
 
-  /** socket.io reconnects by itself after network failures, but not when the relay closed the socket. */
+  /**
+   * socket.io reconnects by itself after network failures, but not when the relay closed the socket. A
+   * reconnect after a failed store waits by the count of consecutive store failures, which authenticating does
+   * not reset: a handler that keeps failing is retried ever more slowly, not in a tight loop.
+   */
   const reconnectLater = (): void => {
     if (stopped || reconnectTimer !== undefined) return;
     reconnects += 1;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      if (!stopped && socket.disconnected) socket.connect();
-    }, delayFor(reconnects));
+    reconnectTimer = setTimeout(
+      () => {
+        reconnectTimer = undefined;
+        if (!stopped && socket.disconnected) socket.connect();
+      },
+      delayFor(Math.max(reconnects, storeFailures)),
+    );
   };
 
   const seen = createSeenIds(SEEN_IDS);
@@ -157,10 +165,25 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
   /** Envelopes are handed to the app one at a time, in the order they arrived. */
   let queue: Promise<void> = Promise.resolve();
 
-  const ack = (id: MessageId): void => {
-    // Unacked ids come again on the next connection and are acked then without reaching the app twice.
-    if (authenticated) socket.emit("ack", [id]);
+  /**
+   * Acks go out in batches (at most MAX_ACK_IDS, once per tick): one event per envelope would run through the
+   * relay's per-socket rate limit while a large mailbox drains, and dropped acks mean redeliveries. Unacked ids
+   * come again on the next connection and are acked then without reaching the app twice.
+   */
+  let pendingAcks: MessageId[] = [];
+  const sendAcks = (): void => {
+    const batch = pendingAcks;
+    pendingAcks = [];
+    if (!authenticated) return;
+    for (let i = 0; i < batch.length; i += MAX_ACK_IDS) socket.emit("ack", batch.slice(i, i + MAX_ACK_IDS));
   };
+  const ack = (id: MessageId): void => {
+    if (pendingAcks.length === 0) setTimeout(sendAcks, 0);
+    pendingAcks.push(id);
+  };
+
+  /** Consecutive failures of the app to store an envelope; reset by the next success. */
+  let storeFailures = 0;
 
   /**
    * Bumped when the app fails to store an envelope: everything queued behind it is skipped (not acked), and
@@ -178,16 +201,18 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     const receivedIn = generation;
     queue = queue
       .then(async () => {
-        if (receivedIn !== generation) return;
+        if (stopped || receivedIn !== generation) return;
         try {
           await options.onEnvelope(envelope);
         } catch {
           generation += 1;
+          storeFailures += 1;
           report({ code: "handler-failed", id: envelope.id });
           socket.disconnect();
           reconnectLater();
           return;
         }
+        storeFailures = 0;
         seen.add(envelope.id);
         ack(envelope.id);
       })
