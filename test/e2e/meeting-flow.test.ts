@@ -158,7 +158,7 @@ describe("two people agree on a meeting", () => {
     const second = await first.context().newPage();
     second.on("pageerror", (error) => pageErrors.push(`second tab: ${error.message}`));
     await second.goto(server.url);
-    await second.getByRole("status", { name: "Relay via another tab" }).waitFor(WAIT);
+    await second.getByRole("status", { name: "Relay via another tab, online" }).waitFor(WAIT);
 
     // The invite is made in the tab without the connection; the answer reaches both.
     await openTab(second, "Contacts");

@@ -38,9 +38,13 @@ export default function ClientApp() {
     }
     const invite = fromLink || sessionStorage.getItem(PENDING_INVITE);
     let unsubscribe = (): void => undefined;
+    // A remount (React's development double run) cleans up before this finishes: it must then do nothing more.
+    let cancelled = false;
     void (async () => {
       await parley.start();
+      if (cancelled) return;
       if (invite) await parley.openInvite(invite);
+      if (cancelled) return;
       // Forget the saved invite once it is handled: accepted, refused, or (during onboarding) accepted later.
       const forgetWhenHandled = (state: AppState) => {
         if (state.pendingInvite === undefined) sessionStorage.removeItem(PENDING_INVITE);
@@ -54,6 +58,7 @@ export default function ClientApp() {
     });
     registerServiceWorker();
     return () => {
+      cancelled = true;
       unsubscribe();
       parley.stop();
     };

@@ -100,8 +100,9 @@ function Header() {
       <h1>Parley</h1>
       <span className="who">{self?.name}</span>
       {otherTab ? (
-        <span className="status" role="status" aria-label="Relay via another tab">
-          Connected through your other Parley tab
+        <span className={`status ${connection}`} role="status" aria-label={`Relay via another tab, ${connection}`}>
+          {connection === "online" ? "Connected" : connection === "connecting" ? "Connecting…" : "Offline"} through your
+          other Parley tab
         </span>
       ) : (
         <span className={`status ${connection}`} role="status" aria-label={`Relay ${connection}`}>

@@ -4,11 +4,27 @@
 const CACHE = "parley-shell-v1";
 const SHELL = ["/", "/invite", "/manifest.webmanifest", "/icon.svg"];
 
+const ASSET = /\/_next\/static\/[\w./-]+\.(?:js|css|woff2)/g;
+const PAGES = ["/", "/invite"];
+
+/** The build assets the cached pages refer to: what an offline start of either page needs. */
+async function referencedAssets(cache) {
+  const found = new Set();
+  for (const page of PAGES) {
+    const response = await cache.match(page);
+    if (response) for (const match of (await response.text()).matchAll(ASSET)) found.add(match[0]);
+  }
+  return found;
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL))
+      .then(async (cache) => {
+        await cache.addAll(SHELL);
+        await cache.addAll([...(await referencedAssets(cache))]);
+      })
       .then(() => self.skipWaiting()),
   );
 });
@@ -22,16 +38,16 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page sends the build assets it loaded; only same-origin build paths are accepted.
+// The page sends the build assets it loaded; only same-origin build paths are accepted. Assets that neither
+// that list nor the cached pages (refreshed on every online visit) refer to belong to earlier builds and go.
 self.addEventListener("message", (event) => {
   const data = event.data;
   if (event.origin !== self.location.origin || !data || data.type !== "precache" || !Array.isArray(data.urls)) return;
   const urls = data.urls.filter((url) => typeof url === "string" && /^\/_next\/static\/[\w./-]+$/.test(url));
-  // The page lists everything the current build needs: assets of earlier builds can go.
-  const keep = new Set(urls);
   event.waitUntil(
     caches.open(CACHE).then(async (cache) => {
       await cache.addAll(urls);
+      const keep = new Set([...urls, ...(await referencedAssets(cache))]);
       for (const request of await cache.keys()) {
         const path = new URL(request.url).pathname;
         if (path.startsWith("/_next/static/") && !keep.has(path)) await cache.delete(request);

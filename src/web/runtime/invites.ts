@@ -2,6 +2,7 @@ import { newMessageId, wrapPeerMessage } from "../../agent/wire";
 import { addressOf } from "../../protocol/crypto";
 import { createInvite, PEER_MESSAGE_VERSION, type Invite, type InviteError } from "../../protocol/messages";
 import type { Session } from "./context";
+import { readContact } from "../storage/read";
 import { flushOutbox, toOutboxRow } from "./outbound";
 import { addChat, refresh } from "./view";
 
@@ -41,6 +42,9 @@ export async function acceptInvite(session: Session, invite: Invite, relayUrl: s
     // Agents on different relays cannot reach each other yet; adding the contact would fail silently later.
     return `${invite.name} uses another relay (${invite.relay}); this app is connected to ${relayUrl}. Open the invite in the app served by their relay.`;
   }
+  const known = await readContact(session.db, invite.address);
+  // Opening the same link twice (two tabs, a reload) must not send a second request.
+  if ("found" in known) return `${known.found.name} is already one of your contacts.`;
   const wrapped = wrapPeerMessage({
     sender: session.identity,
     recipient: invite.identity,

@@ -78,7 +78,10 @@ export function contextFrom(session: Session, busy: readonly Interval[], peerNam
  * and the notice. Returns the outbox rows to send once it commits.
  */
 export async function writeStep(session: Session, contact: ContactRow, step: Step): Promise<OutboxRow[]> {
-  const outbox = sealAgentMessages(session, contact, step.outgoing);
+  // Rows leave in createdAt order: number them after the newest row, so a clock that steps back cannot reorder them.
+  const newest = await session.db.outbox.orderBy("createdAt").last();
+  const first = Math.max(session.now(), typeof newest?.createdAt === "number" ? newest.createdAt + 1 : 0);
+  const outbox = sealAgentMessages(session, contact, step.outgoing).map((row, i) => ({ ...row, createdAt: first + i }));
   await session.db.meetings.put(step.meeting);
   await session.db.outbox.bulkPut(outbox);
   if (step.notice !== undefined) await addChat(session, "agent", step.notice);

@@ -72,12 +72,16 @@ export function createParley(deps: ParleyDeps) {
     return session;
   }
 
-  /** What only the leading tab does: hold the relay connection, send the outbox, run the expiry clock. */
+  /**
+   * What only the leading tab does: hold the relay connection, send the outbox, run the clock. Every minute it
+   * also sends what the outbox still holds, so a message is never left waiting for an event that was missed.
+   */
   function lead(current: Session): () => void {
-    const runExpiry = () =>
+    const tick = () => {
       void expireDue(current).catch((error: unknown) => console.warn("parley: expiry check failed", error));
-    runExpiry();
-    const expiryTimer = setInterval(runExpiry, EXPIRY_CHECK_MS);
+      if (connection !== undefined) void flushOutbox(current);
+    };
+    const timer = setInterval(tick, EXPIRY_CHECK_MS);
     store.setState({ otherTab: false });
     connection = deps.connect({
       url: deps.relayUrl,
@@ -85,6 +89,7 @@ export function createParley(deps: ParleyDeps) {
       onEnvelope: (envelope) => handleEnvelope(current, envelope),
       onStatus: (status) => {
         store.setState({ connection: status });
+        tabs.announceStatus(status);
         if (status === "online") void flushOutbox(current);
       },
       onError: (error) => {
@@ -92,11 +97,13 @@ export function createParley(deps: ParleyDeps) {
         if (notice !== undefined) store.setState({ notice });
       },
     });
+    tick();
     return () => {
-      clearInterval(expiryTimer);
+      clearInterval(timer);
       connection?.close();
       connection = undefined;
-      store.setState({ connection: "offline" });
+      store.setState({ connection: "offline", otherTab: true });
+      tabs.announceStatus("offline");
     };
   }
 
@@ -106,8 +113,9 @@ export function createParley(deps: ParleyDeps) {
     if (mine !== generation || session !== undefined) return;
     const current: Session = { ...runtime, identity, name };
     session = current;
-    store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
+    // "ready" only once the data is in the store: screens and alerts must not take an empty first view for news.
     await refresh(current, { announce: false });
+    store.setState({ self: { name, address: addressOf(identity.signing.publicKey) }, phase: "ready" });
     // Ids older than any mailbox keeps an envelope cannot come again.
     await current.db.seen
       .where("at")
@@ -116,10 +124,18 @@ export function createParley(deps: ParleyDeps) {
     if (mine !== generation) return;
     let leading = false;
     store.setState({ otherTab: true });
-    const stopListening = tabs.onChange(() => {
-      void refresh(current, { announce: false });
-      // Another tab stored outgoing messages: the leader sends them.
-      if (leading) void flushOutbox(current);
+    const stopListening = tabs.listen({
+      onChange: () => {
+        void refresh(current, { announce: false });
+        // Another tab stored outgoing messages: the leader sends them.
+        if (leading) void flushOutbox(current);
+      },
+      onStatus: (status) => {
+        if (!leading) store.setState({ connection: status });
+      },
+      onAsk: () => {
+        if (leading) tabs.announceStatus(store.getState().connection);
+      },
     });
     const stopLeading = tabs.whenLeader(() => {
       leading = true;
@@ -139,9 +155,11 @@ export function createParley(deps: ParleyDeps) {
     store,
 
     async start(): Promise<void> {
+      // Numbered before the first await, so a stop() while crypto loads cancels this start.
+      const mine = ++generation;
       try {
         await loadCrypto();
-        const mine = ++generation;
+        if (mine !== generation) return;
         const row = await loadIdentityRow(runtime);
         if (row === undefined) store.setState({ phase: "onboarding" });
         else await begin(row.name, row, mine);
@@ -196,7 +214,9 @@ export function createParley(deps: ParleyDeps) {
     dismissNotice: () => store.setState({ notice: undefined }),
 
     /** Sends what the outbox holds now (the leading tab only); resolves when the relay has taken it or sending stopped. */
-    flush: (): Promise<void> => (connection === undefined ? Promise.resolve() : flushOutbox(requireSession("flush"))),
+    async flush(): Promise<void> {
+      if (session !== undefined && connection !== undefined) await flushOutbox(session);
+    },
 
     stop(): void {
       generation += 1;

@@ -12,12 +12,41 @@ import { encodeBase64Url } from "../../protocol/encoding";
 /** The chat shows the latest lines; older ones stay stored. */
 const CHAT_LINES_SHOWN = 500;
 
+type Refreshing = { running: Promise<void>; again: boolean; announce: boolean };
+const refreshing = new WeakMap<Runtime["db"], Refreshing>();
+
 /**
  * Moves what IndexedDB holds into the store the screens read, as one
  * consistent snapshot, and (unless this refresh answers another tab's news)
- * tells the other tabs that something changed.
+ * tells the other tabs that something changed. Calls during a refresh are
+ * folded into one more pass after it, so a burst of changes costs two reads,
+ * and every caller's change is in the store when its call resolves.
  */
-export async function refresh(runtime: Runtime, options: { announce?: boolean } = {}): Promise<void> {
+export function refresh(runtime: Runtime, options: { announce?: boolean } = {}): Promise<void> {
+  const announce = options.announce !== false;
+  const current = refreshing.get(runtime.db);
+  if (current !== undefined) {
+    current.again = true;
+    current.announce ||= announce;
+    return current.running;
+  }
+  const state: Refreshing = { running: Promise.resolve(), again: true, announce };
+  state.running = (async () => {
+    try {
+      while (state.again) {
+        state.again = false;
+        await snapshot(runtime);
+      }
+      if (state.announce) runtime.tabs.announceChange();
+    } finally {
+      refreshing.delete(runtime.db);
+    }
+  })();
+  refreshing.set(runtime.db, state);
+  return state.running;
+}
+
+async function snapshot(runtime: Runtime): Promise<void> {
   const { db } = runtime;
   const [contacts, events, meetings, chat] = await db.transaction(
     "r",
@@ -36,14 +65,17 @@ export async function refresh(runtime: Runtime, options: { announce?: boolean } 
     meetings: parseRows(meetingRowSchema, meetings, "meetings"),
     chat: parseRows(chatRowSchema, chat.reverse(), "chat"),
   });
-  if (options.announce !== false) runtime.tabs.announce();
 }
 
 /** Adds a chat line after every earlier one, even within one millisecond or from another tab. */
 export async function addChat(runtime: Runtime, author: "you" | "agent", text: string): Promise<void> {
-  const last = await runtime.db.chat.orderBy("at").last();
-  const at = Math.max(runtime.now(), typeof last?.at === "number" ? last.at + 1 : 0);
-  await runtime.db.chat.put({ id: `${at}-${encodeBase64Url(runtime.randomBytes(6))}`, at, author, text });
+  const { db } = runtime;
+  // Its own transaction (or the caller's, which Dexie joins), so no other line can slip in between read and write.
+  await db.transaction("rw", db.chat, async () => {
+    const last = await db.chat.orderBy("at").last();
+    const at = Math.max(runtime.now(), typeof last?.at === "number" ? last.at + 1 : 0);
+    await db.chat.put({ id: `${at}-${encodeBase64Url(runtime.randomBytes(6))}`, at, author, text });
+  });
 }
 
 export async function loadIdentityRow(runtime: Runtime) {
