@@ -1,7 +1,7 @@
 "use client";
 import { useMemo, useState } from "react";
 import { formatSlot } from "../../agent";
-import { waitingApprovals } from "../state/selectors";
+import { offeredTimes, waitingApprovals } from "../state/selectors";
 import { useApp, useParley } from "../state/use-app";
 import type { MeetingRow } from "../storage/rows";
 import { useAction } from "./use-action";
@@ -49,24 +49,31 @@ function Waiting({ waiting }: { waiting: readonly MeetingRow[] }) {
 function Request({ meeting: m }: { meeting: MeetingRow }) {
   const parley = useParley();
   const tz = useApp((s) => s.timeZone);
+  const events = useApp((s) => s.events);
+  const meetings = useApp((s) => s.meetings);
+  const times = useMemo(() => offeredTimes(m, events, meetings), [m, events, meetings]);
   const { busy, run } = useAction();
   return (
     <li className="approval" aria-label={`Request from ${m.peerName}`}>
       <p>
-        <strong>{m.peerName}</strong> asks for <strong>{m.title}</strong> ({m.durationMinutes} minutes). These proposed
-        times are free in your calendar:
+        <strong>{m.peerName}</strong> asks for <strong>{m.title}</strong> ({m.durationMinutes} minutes). Of the proposed
+        times, these were free in your calendar:
       </p>
       <ul className="slots">
-        {m.available.map((slot) => (
+        {times.map(({ slot, free }) => (
           <li key={slot.start}>
             <span>{formatSlot(slot, tz)}</span>
-            <button
-              disabled={busy}
-              aria-label={`Approve ${formatSlot(slot, tz)}`}
-              onClick={() => run(() => parley.approve(m.id, slot))}
-            >
-              Approve
-            </button>
+            {free ? (
+              <button
+                disabled={busy}
+                aria-label={`Approve ${formatSlot(slot, tz)}`}
+                onClick={() => run(() => parley.approve(m.id, slot))}
+              >
+                Approve
+              </button>
+            ) : (
+              <span className="taken">No longer free</span>
+            )}
           </li>
         ))}
       </ul>
