@@ -238,6 +238,8 @@ describe("the web runtime over a real relay", () => {
     await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
     const pending = await alice.db.outbox.toArray();
     expect(pending).toHaveLength(1);
+    // The screens can say the proposal is still waiting to be sent.
+    expect([...alice.parley.store.getState().unsent]).toEqual([pending[0]!.taskId]);
     alice.parley.stop();
     bob.parley.stop();
 
@@ -250,6 +252,7 @@ describe("the web runtime over a real relay", () => {
     await until(bobAgain, (s) => s.meetings.some((m) => m.state === "input-required"));
     await aliceAgain.flush();
     expect(await alice.db.outbox.count()).toBe(0);
+    await until(aliceAgain, (s) => s.unsent.size === 0);
     expect(await bob.db.seen.get(pending[0]!.id)).toBeDefined();
   });
 

@@ -23,6 +23,7 @@ export function Conversations() {
   const meetings = useApp((s) => s.meetings);
   const self = useApp((s) => s.self);
   const timeZone = useApp((s) => s.timeZone);
+  const unsent = useApp((s) => s.unsent);
   if (meetings.length === 0) return <p>Your agent has not talked to anyone yet.</p>;
   const view = { timeZone, ownerName: self?.name ?? "you" };
   return (
@@ -32,6 +33,7 @@ export function Conversations() {
         <article key={m.id} className="transcript" aria-label={`Conversation about ${m.title}`}>
           <h3>
             {m.title} <span className="state">{STATE_LABELS[m.state]}</span>
+            {unsent.has(m.id) && <span className="state unsent">· waiting to be sent</span>}
           </h3>
           <ol>
             {m.transcript.map((entry) => (

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from "../../protocol/version";
 import { readContact } from "../storage/read";
 import { outboxRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Runtime, Session } from "./context";
+import { refresh } from "./view";
 
 /**
  * Outgoing messages go through the outbox: sealed and written to IndexedDB in
@@ -33,7 +34,7 @@ export function sealAgentMessages(
     });
     // Agent messages are a few hundred bytes; only a bug could make one exceed the limit.
     if (!wrapped.ok) throw new Error(`sealAgentMessages: message is ${wrapped.error.chars} characters, over the limit`);
-    return toOutboxRow(wrapped.value, session.now());
+    return { ...toOutboxRow(wrapped.value, session.now()), taskId: message.taskId };
   });
 }
 
@@ -99,6 +100,7 @@ async function sendInOrder(runtime: Runtime, rows: readonly OutboxRow[]): Promis
     const result = await runtime.send({ v: PROTOCOL_VERSION, to: row.to, id: row.id, ct: row.ct });
     if (result.ok) {
       await runtime.db.outbox.delete(row.id);
+      if (row.taskId !== undefined) void refresh(runtime, { announce: true });
     } else if (PERMANENT.has(result.error.code)) {
       // It can never be delivered; keeping it would retry forever. The meeting's state says what was meant.
       await runtime.db.outbox.delete(row.id);

@@ -4,6 +4,7 @@ import {
   contactRowSchema,
   eventRowSchema,
   meetingRowSchema,
+  outboxRowSchema,
   parseRows,
 } from "../storage/rows";
 import type { Runtime } from "./context";
@@ -48,15 +49,16 @@ export function refresh(runtime: Runtime, options: { announce?: boolean } = {}):
 
 async function snapshot(runtime: Runtime): Promise<void> {
   const { db } = runtime;
-  const [contacts, events, meetings, chat] = await db.transaction(
+  const [contacts, events, meetings, chat, outbox] = await db.transaction(
     "r",
-    [db.contacts, db.events, db.meetings, db.chat],
+    [db.contacts, db.events, db.meetings, db.chat, db.outbox],
     () =>
       Promise.all([
         db.contacts.orderBy("name").toArray(),
         db.events.orderBy("start").toArray(),
         db.meetings.orderBy("updatedAt").reverse().toArray(),
         db.chat.orderBy("at").reverse().limit(CHAT_LINES_SHOWN).toArray(),
+        db.outbox.toArray(),
       ]),
   );
   runtime.store.setState({
@@ -64,6 +66,7 @@ async function snapshot(runtime: Runtime): Promise<void> {
     events: parseRows(eventRowSchema, events, "events"),
     meetings: parseRows(meetingRowSchema, meetings, "meetings"),
     chat: parseRows(chatRowSchema, chat.reverse(), "chat"),
+    unsent: new Set(parseRows(outboxRowSchema, outbox, "outbox").flatMap((row) => row.taskId ?? [])),
   });
 }
 

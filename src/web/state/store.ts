@@ -20,6 +20,8 @@ export type AppState = {
   readonly events: readonly EventRow[];
   readonly meetings: readonly MeetingRow[];
   readonly chat: readonly ChatRow[];
+  /** Meetings with a message still in the outbox, not yet taken by the relay. */
+  readonly unsent: ReadonlySet<string>;
   readonly connection: RelayStatus;
   /** Another tab of this profile holds the relay connection; this one works through shared storage. */
   readonly otherTab: boolean;
@@ -37,6 +39,7 @@ const initialState: Omit<AppState, "timeZone"> = {
   events: [],
   meetings: [],
   chat: [],
+  unsent: new Set(),
   connection: "offline",
   otherTab: false,
 };

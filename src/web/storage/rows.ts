@@ -89,6 +89,8 @@ export const outboxRowSchema = z.object({
   to: addressSchema,
   ct: z.string(),
   createdAt: z.number(),
+  /** The meeting the message belongs to, so screens can say it is still waiting to be sent. */
+  taskId: messageIdSchema.optional(),
 });
 export type OutboxRow = z.infer<typeof outboxRowSchema>;
 
