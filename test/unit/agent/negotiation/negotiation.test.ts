@@ -24,6 +24,16 @@ function start(alice: Side, bob: Side, slots = [TUE_15, WED_10], now = NOW, ttlM
   return save(alice, propose(ttlMinutes === undefined ? args : { ...args, ttlMinutes }, contextOf(alice, now)));
 }
 
+/** Alice proposed Tuesday 15:00 and Wednesday 10:00; Bob received it and accepted Tuesday, at NOW. */
+function bobAcceptedTuesday() {
+  const alice = side("Alice", 1);
+  const bob = side("Bob", 2);
+  const proposal = start(alice, bob);
+  const received = only(deliver(alice, bob, proposal, NOW));
+  const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+  return { alice, bob, proposal, received, accept };
+}
+
 function expectError(result: { ok: boolean; error?: NegotiationError }, code: NegotiationError["code"]): void {
   expect(result.ok).toBe(false);
   expect(result.error?.code).toBe(code);
@@ -208,11 +218,7 @@ describe("negotiation", () => {
 
   describe("refusals leave the meeting as it was", () => {
     function setUp(): { alice: Side; bob: Side; proposal: Step; accept: Step } {
-      const alice = side("Alice", 1);
-      const bob = side("Bob", 2);
-      const proposal = start(alice, bob);
-      const received = only(deliver(alice, bob, proposal, NOW));
-      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const { alice, bob, proposal, accept } = bobAcceptedTuesday();
       return { alice, bob, proposal, accept };
     }
 
@@ -328,11 +334,7 @@ describe("negotiation", () => {
   });
 
   it("[NG8] if the slot is taken by the time the accept arrives, the organizer declines and nothing is booked", () => {
-    const alice = side("Alice", 1);
-    const bob = side("Bob", 2);
-    const proposal = start(alice, bob);
-    const received = only(deliver(alice, bob, proposal, NOW));
-    const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+    const { alice, bob, accept } = bobAcceptedTuesday();
     expect(busyFromMeetings([...bob.meetings.values()])).toEqual([TUE_15]);
 
     alice.events.push({ title: "Therapy session", start: TUE_15.start + 10 * MINUTE, end: TUE_15.start + 50 * MINUTE });
@@ -374,11 +376,7 @@ describe("negotiation", () => {
 
   it("[NG11] either side can cancel a confirmed meeting; both end canceled and free", () => {
     for (const canceller of ["organizer", "participant"] as const) {
-      const alice = side("Alice", 1);
-      const bob = side("Bob", 2);
-      const proposal = start(alice, bob);
-      const received = only(deliver(alice, bob, proposal, NOW));
-      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const { alice, bob, proposal, accept } = bobAcceptedTuesday();
       only(deliver(alice, bob, only(deliver(bob, alice, accept, NOW)), NOW));
       expect(busyFromMeetings([...alice.meetings.values()])).toEqual([TUE_15]);
       expect(busyFromMeetings([...bob.meetings.values()])).toEqual([TUE_15]);
@@ -489,11 +487,7 @@ describe("negotiation", () => {
 
   describe("a pending proposal or acceptance can be withdrawn", () => {
     it("[NG18] organizer in working: both sides end canceled, and a crossing accept is refused", () => {
-      const alice = side("Alice", 1);
-      const bob = side("Bob", 2);
-      const proposal = start(alice, bob);
-      const received = only(deliver(alice, bob, proposal, NOW));
-      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const { alice, bob, proposal, accept } = bobAcceptedTuesday();
       const withdrawn = save(alice, unwrap(cancel(proposal.meeting, contextOf(alice, NOW + MINUTE))));
       expect(withdrawn.meeting.state).toBe("canceled");
       expect(only(withdrawn.outgoing).data).toEqual({ type: "cancel" });
@@ -526,11 +520,7 @@ describe("negotiation", () => {
     });
 
     it("[NG18] participant in working: the hold is released and the organizer in working ends canceled", () => {
-      const alice = side("Alice", 1);
-      const bob = side("Bob", 2);
-      const proposal = start(alice, bob);
-      const received = only(deliver(alice, bob, proposal, NOW));
-      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const { alice, bob, proposal, accept } = bobAcceptedTuesday();
       expect(busyFromMeetings([...bob.meetings.values()])).toEqual([TUE_15]);
 
       // The accept is lost; Bob's human withdraws the acceptance.
@@ -543,11 +533,7 @@ describe("negotiation", () => {
     });
 
     it("[NG18] participant in working whose accept crosses with the organizer's confirm: both end canceled", () => {
-      const alice = side("Alice", 1);
-      const bob = side("Bob", 2);
-      const proposal = start(alice, bob);
-      const received = only(deliver(alice, bob, proposal, NOW));
-      const accept = save(bob, unwrap(approve(received.meeting, TUE_15, contextOf(bob, NOW, received.meeting.id))));
+      const { alice, bob, accept } = bobAcceptedTuesday();
       const confirm = only(deliver(bob, alice, accept, NOW + MINUTE));
       const withdrawn = save(bob, unwrap(cancel(accept.meeting, contextOf(bob, NOW + MINUTE))));
 
