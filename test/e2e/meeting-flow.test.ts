@@ -1,38 +1,17 @@
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { startServer } from "../../src/relay/server";
-import { launchChromium } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { onboard, openTab, useBrowserHarness, WAIT } from "./support";
 
 /**
  * The walking skeleton as two people live it: two isolated browser profiles
  * against the production build and relay that `npm start` serves, driven only
  * through the UI.
  */
-const staticDir = path.resolve(import.meta.dirname, "../../src/web/out");
-const WAIT = { timeout: 20_000 };
-
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  server = await startServer({ port: 0, host: "127.0.0.1", staticDir, logger: { info() {}, warn() {} } });
-  browser = await launchChromium();
-});
-
-afterEach(() => {
-  // An uncaught error in either page fails the test even if the flow happened to finish.
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const harness = useBrowserHarness();
+const pageErrors = harness.pageErrors;
 
 async function person(timezoneId: string): Promise<Page> {
-  const context = await browser.newContext({ timezoneId, locale: "en-GB" });
+  const context = await harness.browser.newContext({ timezoneId, locale: "en-GB" });
   const page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(`${timezoneId}: ${error.message}`));
   return page;
@@ -55,22 +34,12 @@ function recordNotifications(): void {
   Object.defineProperty(window, "Notification", { value: RecordedNotification });
 }
 
-async function onboard(page: Page, name: string): Promise<void> {
-  await page.getByLabel("Your name").fill(name);
-  await page.getByRole("button", { name: "Create my agent" }).click();
-  await page.getByRole("status", { name: "Relay online" }).waitFor(WAIT);
-}
-
-async function openTab(page: Page, name: string): Promise<void> {
-  await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
-}
-
 describe("two people agree on a meeting", () => {
   it("[WEB1][WEB2][WEB3][WEB5] onboarding → invite → request → approval → both calendars show the meeting, also offline", async () => {
     const alice = await person("Europe/London");
     const bob = await person("Europe/London");
 
-    await alice.goto(server.url);
+    await alice.goto(harness.server.url);
     await onboard(alice, "Alice");
     // The section tabs follow the ARIA tabs pattern: arrows move the selection and the focus.
     await alice.getByRole("tab", { name: "Assistant" }).focus();
@@ -81,7 +50,7 @@ describe("two people agree on a meeting", () => {
     await openTab(alice, "Contacts");
     await alice.getByRole("button", { name: "Create invite link" }).click();
     const link = await alice.getByLabel("Invite link").inputValue();
-    expect(link).toMatch(new RegExp(`^${server.url}/invite#[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
+    expect(link).toMatch(new RegExp(`^${harness.server.url}/invite#[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`));
 
     await bob.addInitScript(recordNotifications);
     await bob.goto(link);
@@ -153,11 +122,11 @@ describe("two people agree on a meeting", () => {
   it("[WEB4] two tabs of one profile: one holds the relay connection, both stay current, either can act", async () => {
     const first = await person("Europe/London");
     const dan = await person("Europe/London");
-    await first.goto(server.url);
+    await first.goto(harness.server.url);
     await onboard(first, "Carol");
     const second = await first.context().newPage();
     second.on("pageerror", (error) => pageErrors.push(`second tab: ${error.message}`));
-    await second.goto(server.url);
+    await second.goto(harness.server.url);
     await second.getByRole("status", { name: "Relay via another tab, online" }).waitFor(WAIT);
 
     // The invite is made in the tab without the connection; the answer reaches both.

@@ -1,105 +1,30 @@
-import "fake-indexeddb/auto";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { wrapPeerMessage } from "../../src/agent/wire";
-import {
-  generateIdentity,
-  identityFromBytes,
-  loadCrypto,
-  publicIdentityFromBytes,
-  systemRandomBytes,
-  type IdentityKeyPair,
-} from "../../src/protocol/crypto";
-import type { Envelope, MessageId } from "../../src/protocol/envelope";
-import type { AgentMessage, PeerMessage } from "../../src/protocol/messages";
-import { startServer } from "../../src/relay/server";
-import { createParley, type Parley } from "../../src/web/runtime/parley";
-import type { AppState } from "../../src/web/state/store";
-import { ParleyDb } from "../../src/web/storage/db";
-import { connectRelay } from "../../src/web/transport/relay-client";
-import { INVITE_LIFETIME_MS } from "../../src/web/runtime/invites";
+import { describe, expect, it } from "vitest";
+import { generateIdentity } from "../../src/protocol/crypto";
+import type { MessageId } from "../../src/protocol/envelope";
 import { MAILBOX_TTL_MS } from "../../src/protocol/limits";
+import { INVITE_LIFETIME_MS } from "../../src/web/runtime/invites";
 import type { ConnectRelay } from "../../src/web/runtime/relay";
+import { connectRelay } from "../../src/web/transport/relay-client";
+import {
+  connectedPair,
+  DAY,
+  deliverRaw,
+  firstMessage,
+  NOW,
+  onboarded,
+  person,
+  start,
+  stopRelay,
+  strangersAgentMessage,
+  until,
+  useRuntimeHarness,
+} from "./runtime-support";
 
 /**
- * The browser runtime in Node: real relay, real relay client, real Dexie over
- * an in-memory IndexedDB. What the e2e test shows through the UI, this shows
- * rule by rule, including what a browser test cannot easily stage.
+ * The web runtime rule by rule, over a real relay: what the e2e test shows
+ * through the UI, including what a browser test cannot easily stage.
  */
-const DAY = 86_400_000;
-// A fixed Wednesday 09:00 UTC, so "tomorrow at 3pm" is a weekday whatever day the suite runs.
-const NOW = Date.UTC(2026, 10, 18, 9, 0);
-const quiet = { info() {}, warn() {} };
-
-let server: Awaited<ReturnType<typeof startServer>>;
-const running: Parley[] = [];
-let dbCount = 0;
-
-beforeAll(async () => {
-  await loadCrypto();
-});
-
-afterEach(async () => {
-  for (const parley of running.splice(0)) parley.stop();
-  await server?.close();
-});
-
-async function start(): Promise<void> {
-  server = await startServer({ port: 0, host: "127.0.0.1", logger: quiet });
-}
-
-function person(
-  db = new ParleyDb(`runtime-test-${++dbCount}`),
-  now = () => NOW,
-  connect: ConnectRelay = connectRelay,
-): { parley: Parley; db: ParleyDb } {
-  const parley = createParley({
-    db,
-    relayUrl: server.url,
-    appOrigin: server.url,
-    connect,
-    now,
-    randomBytes: systemRandomBytes,
-    timeZone: "Europe/London",
-  });
-  running.push(parley);
-  return { parley, db };
-}
-
-/** Resolves when the store satisfies `predicate`; fails after `ms` instead of hanging. */
-function until(parley: Parley, predicate: (state: AppState) => boolean, ms = 5_000): Promise<AppState> {
-  return new Promise((resolve, reject) => {
-    const check = (state: AppState) => {
-      if (!predicate(state)) return false;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(state);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`until: condition not met within ${ms} ms`));
-    }, ms);
-    const unsubscribe = parley.store.subscribe((state) => void check(state));
-    check(parley.store.getState());
-  });
-}
-
-async function onboarded(name: string) {
-  const p = person();
-  await p.parley.start();
-  await p.parley.createIdentity(name);
-  await until(p.parley, (s) => s.connection === "online");
-  return p;
-}
-
-async function connectedPair() {
-  const alice = await onboarded("Alice");
-  const bob = await onboarded("Bob");
-  const link = await alice.parley.createInviteLink();
-  await bob.parley.openInvite(link.slice(link.indexOf("#") + 1));
-  await until(alice.parley, (s) => s.contacts.some((c) => c.name === "Bob"));
-  return { alice, bob };
-}
+useRuntimeHarness();
 
 describe("the web runtime over a real relay", () => {
   it("[AP1] a contact request naming an invite we issued adds the sender; one naming no invite of ours is ignored", async () => {
@@ -178,13 +103,12 @@ describe("the web runtime over a real relay", () => {
     expect(await bob.db.outbox.count()).toBe(0);
     expect(await bob.db.seen.count()).toBeGreaterThanOrEqual(2);
 
-    // A stranger who learnt Bob's public keys proposes a meeting of its own, which the engine alone would take
-    // up as a new request: the runtime must refuse it because the sender is not a contact.
-    const mallory = generateIdentity();
-    const bobKeys = alice.parley.store.getState().contacts[0]!;
+    // A stranger who learnt Bob's address proposes a meeting of its own, which the engine alone would take up as
+    // a new request: without a session with Bob, whatever Mallory encrypts is refused.
+    const bobAddress = alice.parley.store.getState().contacts[0]!.address;
     const forgedTask = "FFFFFFFFFFFFFFFFFFFFFA" as MessageId;
     await deliverRaw(
-      sealedAgentMessage(mallory, bobKeys, {
+      strangersAgentMessage(bobAddress, {
         taskId: forgedTask,
         messageId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
         sentAt: NOW,
@@ -209,12 +133,8 @@ describe("the web runtime over a real relay", () => {
   it("[AP4] an envelope delivered twice under one id is acted on once", async () => {
     await start();
     const alice = await onboarded("Alice");
-    await alice.parley.createInviteLink();
-    const invite = await alice.db.invites.toCollection().first();
-    if (invite === undefined) throw new Error("test: no invite stored");
-    const own = await storedIdentity(alice.db);
-    const aliceKeys = { signingKey: own.signing.publicKey, agreementKey: own.agreement.publicKey };
-    const request = sealedContactRequest(generateIdentity(), aliceKeys, invite.id, "Dave");
+    const link = await alice.parley.createInviteLink();
+    const request = firstMessage(generateIdentity(), link, "Dave");
     await deliverRaw(request);
     await until(alice.parley, (s) => s.contacts.some((c) => c.name === "Dave"));
     // Alice reloads (the relay client's in-memory dedup is gone), then the same id and bytes arrive again, as a
@@ -225,7 +145,7 @@ describe("the web runtime over a real relay", () => {
     await until(reloaded, (s) => s.connection === "online");
     await deliverRaw(request);
     // Envelopes reach the app one at a time in arrival order (RL8): once a later one is handled, so was the copy.
-    await deliverRaw(sealedContactRequest(generateIdentity(), aliceKeys, invite.id, "Erin"));
+    await deliverRaw(firstMessage(generateIdentity(), await reloaded.createInviteLink(), "Erin"));
     const state = await until(reloaded, (s) => s.contacts.some((c) => c.name === "Erin"));
     expect(state.chat.filter((c) => c.text.startsWith("Dave"))).toHaveLength(1);
   });
@@ -233,7 +153,7 @@ describe("the web runtime over a real relay", () => {
   it("[AP5] a message written while the relay is down is sent after a reload, with the same id", async () => {
     await start();
     const { alice, bob } = await connectedPair();
-    await server.close();
+    await stopRelay();
     await until(alice.parley, (s) => s.connection !== "online");
     await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
     const pending = await alice.db.outbox.toArray();
@@ -344,39 +264,3 @@ describe("the web runtime over a real relay", () => {
     expect(JSON.stringify(rejected)).not.toContain("Offsite");
   });
 });
-
-type Keys = { signingKey: Uint8Array; agreementKey: Uint8Array };
-
-function sealedTo(sender: IdentityKeyPair, recipient: Keys, message: PeerMessage): Envelope {
-  const identity = publicIdentityFromBytes(recipient.signingKey, recipient.agreementKey);
-  if (identity === undefined) throw new Error("test: stored contact keys");
-  const wrapped = wrapPeerMessage({ sender, recipient: identity, message, randomBytes: systemRandomBytes });
-  if (!wrapped.ok) throw new Error("test: could not seal");
-  return wrapped.value;
-}
-
-function sealedAgentMessage(sender: IdentityKeyPair, recipient: Keys, message: AgentMessage): Envelope {
-  return sealedTo(sender, recipient, { v: 1, t: "agent", message });
-}
-
-/** Sends an envelope as a throwaway relay client: sealed sender means any authenticated socket may carry it. */
-async function deliverRaw(envelope: Envelope): Promise<void> {
-  const client = connectRelay({ url: server.url, identity: generateIdentity(), onEnvelope: async () => {} });
-  try {
-    const result = await client.send(envelope);
-    expect(result.ok).toBe(true);
-  } finally {
-    client.close();
-  }
-}
-
-function sealedContactRequest(sender: IdentityKeyPair, recipient: Keys, inviteId: MessageId, name: string): Envelope {
-  return sealedTo(sender, recipient, { v: 1, t: "contact-request", inviteId, name });
-}
-
-async function storedIdentity(db: ParleyDb): Promise<IdentityKeyPair> {
-  const row = await db.identity.get("self");
-  const identity = row && identityFromBytes(row);
-  if (!identity) throw new Error("test: no stored identity");
-  return identity;
-}

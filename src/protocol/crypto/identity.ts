@@ -124,3 +124,28 @@ export function publicIdentityFromBytes(signingKey: Uint8Array, agreementKey: Ui
   if (signingKey.length !== 32 || agreementKey.length !== 32) return undefined;
   return { signingKey: signingKey as Ed25519PublicKey, agreementKey: agreementKey as X25519PublicKey };
 }
+
+/** Public-key type tags, so that no encoding of one key type can be read as another. */
+const TAG_ED25519 = 0x01;
+const TAG_X25519 = 0x02;
+
+export function encodeX25519PublicKey(key: X25519PublicKey): Uint8Array {
+  const out = new Uint8Array(1 + X25519_KEY_BYTES);
+  out[0] = TAG_X25519;
+  out.set(key, 1);
+  return out;
+}
+
+/** 66 bytes: both keys of an identity, each behind its type tag. */
+export function encodeIdentity(identity: PublicIdentity): Uint8Array {
+  // The encoding is unambiguous only because both keys have fixed lengths.
+  if (identity.signingKey.length !== ED25519_PUBLIC_KEY_BYTES || identity.agreementKey.length !== X25519_KEY_BYTES) {
+    throw new RangeError("encodeIdentity: public keys must be 32 bytes each");
+  }
+  const out = new Uint8Array(2 + ED25519_PUBLIC_KEY_BYTES + X25519_KEY_BYTES);
+  out[0] = TAG_ED25519;
+  out.set(identity.signingKey, 1);
+  out[1 + ED25519_PUBLIC_KEY_BYTES] = TAG_X25519;
+  out.set(identity.agreementKey, 2 + ED25519_PUBLIC_KEY_BYTES);
+  return out;
+}

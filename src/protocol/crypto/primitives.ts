@@ -85,3 +85,13 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Constant-time equality of two byte strings (false for different lengths). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && lib().memcmp(a, b);
+}
+
+/** Unkeyed BLAKE2b-256. */
+export function hashBlake2b(message: Uint8Array): Uint8Array {
+  return lib().crypto_generichash(32, message, null);
+}

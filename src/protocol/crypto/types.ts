@@ -11,6 +11,12 @@ export type X25519PublicKey = Bytes<"X25519PublicKey">;
 export type X25519SecretKey = Bytes<"X25519SecretKey">;
 export type XChaCha20Poly1305Key = Bytes<"XChaCha20Poly1305Key">;
 export type XChaCha20Poly1305Nonce = Bytes<"XChaCha20Poly1305Nonce">;
+/** Ratchet secrets that only ever key a KDF, never a cipher. */
+export type RootKey = Bytes<"RootKey">;
+export type ChainKey = Bytes<"ChainKey">;
+/** Ratchet keys that encrypt: one message body, or the headers of one chain. */
+export type MessageKey = XChaCha20Poly1305Key;
+export type HeaderKey = XChaCha20Poly1305Key;
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SECRET_KEY_BYTES = 64;

@@ -1,7 +1,9 @@
 "use client";
-import { useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { INVITE_LIFETIME_MS } from "../runtime/invites";
+import type { ContactRow } from "../storage/rows";
 import { useApp, useParley } from "../state/use-app";
+import { SafetyNumber } from "./SafetyNumber";
 import { useAction } from "./use-action";
 
 const LIFETIME_DAYS = Math.round(INVITE_LIFETIME_MS / 86_400_000);
@@ -29,8 +31,8 @@ export function Contacts() {
     <section className="contacts">
       <h2>Contacts</h2>
       <p>
-        Invite someone by sending them a link. It carries your public keys, not your calendar, and expires in{" "}
-        {LIFETIME_DAYS} days.
+        Invite someone by sending them a link. It carries your public keys, not your calendar, works once, and expires
+        in {LIFETIME_DAYS} days.
       </p>
       <button
         disabled={busy}
@@ -56,12 +58,71 @@ export function Contacts() {
       ) : (
         <ul aria-label="Your contacts" className="contact-list">
           {contacts.map((c) => (
-            <li key={c.address}>
-              <strong>{c.name}</strong> <code title="Their address">{c.address.slice(0, 12)}…</code>
-            </li>
+            <ContactItem key={c.address} contact={c} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+function ContactItem({ contact }: { contact: ContactRow }) {
+  const parley = useParley();
+  const { busy, run } = useAction();
+  const [open, setOpen] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  // SHA-512 iterated 10,400 times: computed only when the human opens it, once per key.
+  const number = useMemo(() => (open ? parley.safetyNumberWith(contact) : undefined), [open, parley, contact]);
+  return (
+    <li aria-label={contact.name}>
+      <strong>{contact.name}</strong> <code title="Their address">{contact.address.slice(0, 12)}…</code>{" "}
+      <VerificationBadge contact={contact} />
+      {contact.keyChangedAt !== undefined && (
+        <p role="alert" className="key-changed">
+          {contact.name}&apos;s security key changed. Their agent&apos;s messages are held until you compare safety
+          numbers again.
+        </p>
+      )}
+      <div className="contact-actions">
+        <button className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
+          Safety number
+        </button>
+        {confirming ? (
+          <>
+            <span>Remove {contact.name}? Their agent will no longer reach yours.</span>{" "}
+            <button disabled={busy} onClick={() => run(() => parley.removeContact(contact.address))}>
+              Remove
+            </button>{" "}
+            <button className="secondary" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button className="secondary" onClick={() => setConfirming(true)}>
+            Remove…
+          </button>
+        )}
+      </div>
+      {number && (
+        <SafetyNumber
+          name={contact.name}
+          digits={number.digits}
+          qrText={number.qrText}
+          verified={contact.verified}
+          busy={busy}
+          onVerify={() => run(() => parley.verifyContact(contact.address))}
+          onUnverify={() => run(() => parley.unverifyContact(contact.address))}
+        />
+      )}
+    </li>
+  );
+}
+
+export function VerificationBadge({ contact }: { contact: ContactRow }) {
+  if (contact.keyChangedAt !== undefined) return <span className="trust warning">Key changed</span>;
+  return contact.verified ? (
+    <span className="trust verified">Verified</span>
+  ) : (
+    <span className="trust">Not verified</span>
   );
 }

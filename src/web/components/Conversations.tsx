@@ -2,6 +2,8 @@
 import { describeMessage } from "../../agent";
 import type { TaskState } from "../../protocol/messages";
 import { useApp } from "../state/use-app";
+import type { ContactRow } from "../storage/rows";
+import { VerificationBadge } from "./Contacts";
 
 const STATE_LABELS: Record<TaskState, string> = {
   submitted: "Sent",
@@ -24,6 +26,7 @@ export function Conversations() {
   const self = useApp((s) => s.self);
   const timeZone = useApp((s) => s.timeZone);
   const unsent = useApp((s) => s.unsent);
+  const contacts = useApp((s) => s.contacts);
   if (meetings.length === 0) return <p>Your agent has not talked to anyone yet.</p>;
   const view = { timeZone, ownerName: self?.name ?? "you" };
   return (
@@ -35,6 +38,7 @@ export function Conversations() {
             {m.title} <span className="state">{STATE_LABELS[m.state]}</span>
             {unsent.has(m.id) && <span className="state unsent">· waiting to be sent</span>}
           </h3>
+          <PeerTrust name={m.peerName} contact={contacts.find((c) => c.address === m.peer)} />
           <ol>
             {m.transcript.map((entry) => (
               <li key={entry.message.messageId} className={entry.direction}>
@@ -51,5 +55,15 @@ export function Conversations() {
         </article>
       ))}
     </section>
+  );
+}
+
+/** Who the transcript is with, and whether their key was verified: shown with every conversation. */
+function PeerTrust({ name, contact }: { name: string; contact: ContactRow | undefined }) {
+  return (
+    <p className="with">
+      With {name}
+      {contact === undefined ? <span className="trust">Removed</span> : <VerificationBadge contact={contact} />}
+    </p>
   );
 }

@@ -1,117 +1,182 @@
 import { receive } from "../../agent";
-import { unwrapEnvelope } from "../../agent/wire";
+import { sealedBytesOf, type EnvelopeError } from "../../agent/wire";
 import type { Address } from "../../protocol/address";
-import { samePublicIdentity, publicIdentityFromBytes, type PublicIdentity } from "../../protocol/crypto";
+import { equalBytes } from "../../protocol/crypto";
 import type { Envelope } from "../../protocol/envelope";
-import type { AgentMessage, ContactRequest } from "../../protocol/messages";
-import { MAILBOX_TTL_MS } from "../../protocol/limits";
-import { readContact, readInvite, readMeeting } from "../storage/read";
-import type { ContactRow, OutboxRow } from "../storage/rows";
+import {
+  decodePeerMessage,
+  type AgentMessage,
+  type ContactRequest,
+  type PeerMessageError,
+} from "../../protocol/messages";
+import { readContact, readMeeting } from "../storage/read";
+import type { OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
-import { negotiationContext, writeStep } from "./meetings";
+import { negotiationContext, stepTables, writeStep } from "./meetings";
 import { flushOutbox } from "./outbound";
+import { exclusively, keepOpened, openSealed, type OpenError, type Opened } from "./sessions";
 import { addChat, refresh } from "./view";
+
+/** What became of one envelope: a typed value, so every refusal can be told apart (and tested). */
+export type Inbound =
+  | { readonly kind: "applied" }
+  /** Processed before (a redelivery), or valid but with nothing to change. */
+  | { readonly kind: "unchanged" }
+  | { readonly kind: "refused"; readonly error: EnvelopeError | OpenError | PeerMessageError | MisfitError };
+
+/** A message that decrypted but does not fit where it arrived. */
+export type MisfitError =
+  | { readonly code: "not-a-contact-request" } // a first message must answer the invite it used
+  | { readonly code: "unexpected-contact-request" } // inside an established session
+  | { readonly code: "not-a-contact" }
+  | { readonly code: "damaged-row"; readonly what: string }
+  | { readonly code: "not-applied"; readonly reason: string };
 
 /**
  * Handles one envelope from the relay. Everything it causes — the envelope id
- * marked processed, contact or meeting changes, sealed replies in the outbox,
- * notes for the human — is decided and written inside one IndexedDB
- * transaction, which IndexedDB serialises against every other writer (a human
- * action, the expiry timer, another tab). It resolves only after that commit,
- * and the relay client acks only then; a redelivery finds the id processed.
+ * marked processed, the session's next ratchet state, contact or meeting
+ * changes, encrypted replies in the outbox, notes for the human — is decided
+ * and written inside one IndexedDB transaction, under the ratchet lock, so the
+ * advanced session is stored before (and exactly when) the message is acted
+ * on. It resolves only after that commit, and the relay client acks only then;
+ * a redelivery finds the id processed.
  */
-export async function handleEnvelope(session: Session, envelope: Envelope): Promise<void> {
-  const received = unwrapEnvelope(session.identity, envelope);
+export async function handleEnvelope(session: Session, envelope: Envelope): Promise<Inbound> {
+  const sealed = sealedBytesOf(session.identity, envelope);
   const db = session.db;
   const outbox: OutboxRow[] = [];
-  const changed = await db.transaction(
-    "rw",
-    [db.seen, db.contacts, db.invites, db.meetings, db.events, db.outbox, db.chat],
-    async () => {
-      if ((await db.seen.get(envelope.id)) !== undefined) return false;
+  const outcome = await exclusively(session, () =>
+    db.transaction("rw", [db.seen, ...stepTables(session)], async (): Promise<Inbound> => {
+      if ((await db.seen.get(envelope.id)) !== undefined) return { kind: "unchanged" };
       await db.seen.put({ id: envelope.id, at: session.now() });
-      if (!received.ok) {
-        // Undecryptable or malformed input never becomes valid later; strangers' noise is not stored beyond its id.
-        console.warn("inbound: dropped an envelope", received.error.code);
-        return false;
+      if (!sealed.ok) return refuse(sealed.error);
+      const opened = await openSealed(session, sealed.value);
+      if (!opened.ok) return refused(session, opened.error);
+      const decoded = decodePeerMessage(opened.value.plaintext);
+      if (opened.value.kind === "first") {
+        // A first message spends the invite only if it is the contact request answering that invite.
+        if (!decoded.ok) return refuse(decoded.error);
+        if (decoded.value.t !== "contact-request" || decoded.value.inviteId !== opened.value.invite.id) {
+          return refuse({ code: "not-a-contact-request" });
+        }
+        await keepOpened(session, opened.value);
+        return acceptContactRequest(session, opened.value, decoded.value);
       }
-      const { message, from, sender } = received.value;
-      switch (message.t) {
-        case "contact-request":
-          return acceptContactRequest(session, from, sender, message);
-        case "agent":
-          return applyAgentMessage(session, from, sender, message.message, outbox);
-      }
-    },
+      // The message key is spent whatever the message says: store the session's next state first.
+      await keepOpened(session, opened.value);
+      if (!decoded.ok) return refuse(decoded.error);
+      if (decoded.value.t !== "agent") return refuse({ code: "unexpected-contact-request" });
+      return applyAgentMessage(session, opened.value.from, decoded.value.message, outbox, envelope.id);
+    }),
   );
-  if (!changed) return;
+  // A refusal changes nothing the screens show, except the one note about a reused invite.
+  if (outcome.kind === "refused" && outcome.error.code === "invite-used") await refresh(session);
+  if (outcome.kind !== "applied") return outcome;
   await refresh(session);
   if (outbox.length > 0) void flushOutbox(session);
+  return outcome;
+}
+
+function refuse(error: Extract<Inbound, { kind: "refused" }>["error"]): Inbound {
+  // Undecryptable or malformed input never becomes valid later; strangers' noise is not stored beyond its id.
+  console.warn("inbound: refused an envelope:", error.code);
+  return { kind: "refused", error };
+}
+
+async function refused(session: Session, error: OpenError): Promise<Inbound> {
+  if (error.code === "invite-used") {
+    // Only someone holding the link can do this, so one note says it without letting them fill the chat.
+    const id = `invite-reused:${error.inviteId}`;
+    if ((await session.db.chat.get(id)) === undefined) {
+      await session.db.chat.put({
+        id,
+        at: session.now(),
+        author: "agent",
+        text: "Someone answered an invite link that was already used, so I ignored it. Each link works once: send each person their own.",
+      });
+    }
+  }
+  return refuse(error);
 }
 
 async function acceptContactRequest(
   session: Session,
-  from: Address,
-  sender: PublicIdentity,
+  opened: Extract<Opened, { kind: "first" }>,
   request: ContactRequest,
-): Promise<boolean> {
-  const invite = await readInvite(session.db, request.inviteId);
-  const now = session.now();
-  // A request may wait in our mailbox while we are offline: one that arrives within the mailbox lifetime after the
-  // invite expired may have been sent before, and the invitee already counts us as a contact.
-  if (!("found" in invite) || invite.found.expiresAt + MAILBOX_TTL_MS <= now) {
-    // Anyone who has our public keys can send these; a note per attempt would let strangers fill our storage.
-    console.warn(
-      "inbound: ignored a contact request for",
-      "found" in invite ? "an expired invite" : "an unknown invite",
-    );
-    return false;
-  }
+): Promise<Inbound> {
+  const { from, sender } = opened;
   const existing = await readContact(session.db, from);
+  if ("damaged" in existing) return refuse({ code: "damaged-row", what: existing.damaged });
   if ("found" in existing) {
-    await addChat(session, "agent", `${existing.found.name} opened your invite again; they were already a contact.`);
-    return true;
+    const contact = existing.found;
+    if (equalBytes(contact.agreementKey, sender.agreementKey)) {
+      await addChat(
+        session,
+        "agent",
+        `${contact.name} opened another of your invites; their agent started a new secure session.`,
+      );
+      return { kind: "applied" };
+    }
+    await session.db.contacts.put({
+      ...contact,
+      agreementKey: sender.agreementKey,
+      verified: false,
+      keyChangedAt: session.now(),
+    });
+    await addChat(
+      session,
+      "agent",
+      `Warning: ${contact.name}'s security key changed. This happens when they set Parley up again, or when someone is pretending to be them. I will not act on anything from their agent until you compare safety numbers with them (Contacts → Safety number).`,
+    );
+    return { kind: "applied" };
   }
   await session.db.contacts.put({
     address: from,
     name: request.name,
     signingKey: sender.signingKey,
     agreementKey: sender.agreementKey,
-    addedAt: now,
+    addedAt: session.now(),
     via: "our-invite",
+    verified: false,
   });
   await addChat(session, "agent", `${request.name} accepted your invite and is now a contact.`);
-  return true;
+  return { kind: "applied" };
 }
 
-async function applyAgentMessage(
+/** Applies (or, for a contact whose key changed and is not verified again, holds) one agent message. */
+export async function applyAgentMessage(
   session: Session,
   from: Address,
-  sender: PublicIdentity,
   message: AgentMessage,
   outbox: OutboxRow[],
-): Promise<boolean> {
+  id: string,
+): Promise<Inbound> {
   const contact = await readContact(session.db, from);
-  if (!("found" in contact) || !sameKeys(contact.found, sender)) {
-    console.warn("inbound: ignored an agent message from someone who is not a contact");
-    return false;
+  if ("damaged" in contact) return refuse({ code: "damaged-row", what: contact.damaged });
+  if (!("found" in contact)) return refuse({ code: "not-a-contact" });
+  if (contact.found.keyChangedAt !== undefined) {
+    const waiting = await session.db.held.where("from").equals(from).count();
+    await session.db.held.put({ id, from, at: session.now(), message });
+    if (waiting === 0) {
+      await addChat(
+        session,
+        "agent",
+        `I am holding a message from ${contact.found.name}'s agent until you verify their new safety number.`,
+      );
+    }
+    return { kind: "applied" };
   }
   const meeting = await readMeeting(session.db, message.taskId);
-  if ("damaged" in meeting) {
-    console.warn("inbound: not applied to a damaged", meeting.damaged);
-    return false;
-  }
+  if ("damaged" in meeting) return refuse({ code: "damaged-row", what: meeting.damaged });
   const context = await negotiationContext(session, message.taskId, contact.found.name);
   const step = receive("found" in meeting ? meeting.found : undefined, from, message, context);
   if (!step.ok) {
-    if (step.error.code !== "duplicate") console.warn("inbound: agent message not applied", step.error.code);
-    return false;
+    if (step.error.code === "duplicate") return { kind: "unchanged" };
+    return refuse({ code: "not-applied", reason: step.error.code });
   }
-  outbox.push(...(await writeStep(session, contact.found, step.value)));
-  return true;
-}
-
-function sameKeys(contact: ContactRow, sender: PublicIdentity): boolean {
-  const stored = publicIdentityFromBytes(contact.signingKey, contact.agreementKey);
-  return stored !== undefined && samePublicIdentity(stored, sender);
+  const written = await writeStep(session, contact.found, step.value);
+  // The message came through this contact's session a moment ago, so it exists; only a bug gets here.
+  if (!written.ok) throw new Error(`applyAgentMessage: no session to answer ${contact.found.name} in`);
+  outbox.push(...written.value);
+  return { kind: "applied" };
 }

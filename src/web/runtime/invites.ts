@@ -1,22 +1,41 @@
-import { newMessageId, wrapPeerMessage } from "../../agent/wire";
+import { newMessageId, sealFirstMessage } from "../../agent/wire";
 import { addressOf } from "../../protocol/crypto";
-import { createInvite, PEER_MESSAGE_VERSION, type Invite, type InviteError } from "../../protocol/messages";
+import {
+  createInvite,
+  INVITE_VERSION,
+  PEER_MESSAGE_VERSION,
+  type Invite,
+  type InviteError,
+} from "../../protocol/messages";
 import type { Session } from "./context";
 import { readContact } from "../storage/read";
 import { flushOutbox, toOutboxRow } from "./outbound";
+import { exclusively, newInvitePrekeys, sessionTables } from "./sessions";
 import { addChat, refresh } from "./view";
 
-/** Invites: links that carry this agent's signed public identity, and what opening one does. */
+/** Invites: single-use links that carry this agent's prekey bundle, and what opening one does. */
 
 export const INVITE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
 export async function createInviteLink(session: Session, relayUrl: string, appOrigin: string): Promise<string> {
-  const inviteId = newMessageId(session.randomBytes);
-  const expiresAt = session.now() + INVITE_LIFETIME_MS;
-  const token = createInvite({ identity: session.identity, name: session.name, relay: relayUrl, inviteId, expiresAt });
-  const link = `${appOrigin}/invite#${token}`;
-  await session.db.invites.put({ id: inviteId, createdAt: session.now(), expiresAt, link });
-  return link;
+  const { db } = session;
+  return db.transaction("rw", [db.invites, db.signedPrekeys], async () => {
+    const inviteId = newMessageId(session.randomBytes);
+    const createdAt = session.now();
+    const expiresAt = createdAt + INVITE_LIFETIME_MS;
+    const prekeys = await newInvitePrekeys(session);
+    const token = createInvite({
+      identity: session.identity,
+      name: session.name,
+      prekeys: prekeys.bundle,
+      relay: relayUrl,
+      inviteId,
+      expiresAt,
+    });
+    const link = `${appOrigin}/invite#${token}`;
+    await db.invites.put({ id: inviteId, createdAt, expiresAt, link, ...prekeys.row });
+    return link;
+  });
 }
 
 export function describeInviteError(error: InviteError): string {
@@ -27,12 +46,17 @@ export function describeInviteError(error: InviteError): string {
       return "This invite link was altered after it was made. Ask for a new one.";
     case "expired":
       return "This invite link has expired. Ask for a new one.";
+    case "unsupported-version":
+      return error.version < INVITE_VERSION
+        ? "This invite link was made by an older version of Parley, which cannot start a secure session. Ask for a new one."
+        : "This invite link was made by a newer version of Parley. Reload the app to update it, then open the link again.";
   }
 }
 
 /**
- * Adds the inviter as a contact and sends it a sealed contact request naming
- * the invite, in one transaction with the outbox. Returns what to tell the human.
+ * Adds the inviter as a contact, starts a session from the invite's bundle
+ * and sends the contact request naming the invite as its first message, in
+ * one transaction with the outbox. Returns what to tell the human.
  */
 export async function acceptInvite(session: Session, invite: Invite, relayUrl: string): Promise<string> {
   if (invite.address === addressOf(session.identity.signing.publicKey)) {
@@ -42,30 +66,37 @@ export async function acceptInvite(session: Session, invite: Invite, relayUrl: s
     // Agents on different relays cannot reach each other yet; adding the contact would fail silently later.
     return `${invite.name} uses another relay (${invite.relay}); this app is connected to ${relayUrl}. Open the invite in the app served by their relay.`;
   }
-  const known = await readContact(session.db, invite.address);
-  // Opening the same link twice (two tabs, a reload) must not send a second request.
-  if ("found" in known) return `${known.found.name} is already one of your contacts.`;
-  const wrapped = wrapPeerMessage({
-    sender: session.identity,
-    recipient: invite.identity,
-    message: { v: PEER_MESSAGE_VERSION, t: "contact-request", inviteId: invite.inviteId, name: session.name },
-    randomBytes: session.randomBytes,
-  });
-  if (!wrapped.ok) throw new Error("acceptInvite: a contact request cannot exceed the size limit");
-  const row = toOutboxRow(wrapped.value, session.now());
   const db = session.db;
-  await db.transaction("rw", [db.contacts, db.outbox, db.chat], async () => {
-    await db.contacts.put({
-      address: invite.address,
-      name: invite.name,
-      signingKey: invite.identity.signingKey,
-      agreementKey: invite.identity.agreementKey,
-      addedAt: session.now(),
-      via: "their-invite",
-    });
-    await db.outbox.put(row);
-    await addChat(session, "agent", `${invite.name} is now a contact. I let their agent know.`);
-  });
+  const added = await exclusively(session, () =>
+    db.transaction("rw", [...sessionTables(session), db.outbox, db.chat], async () => {
+      const known = await readContact(db, invite.address);
+      // Opening the same link twice (two tabs, a reload) must not send a second request.
+      if ("found" in known) return `${known.found.name} is already one of your contacts.`;
+      const sealed = sealFirstMessage({
+        ours: session.identity,
+        bundle: invite.bundle,
+        message: { v: PEER_MESSAGE_VERSION, t: "contact-request", inviteId: invite.inviteId, name: session.name },
+        randomBytes: session.randomBytes,
+      });
+      if (!sealed.ok) throw new Error("acceptInvite: a contact request cannot exceed the size limit");
+      await db.sessions.put({ address: invite.address, state: sealed.value.state, updatedAt: session.now() });
+      // Opening their invite is the human asking for them back, if they had been removed.
+      await db.ended.delete(invite.address);
+      await db.contacts.put({
+        address: invite.address,
+        name: invite.name,
+        signingKey: invite.bundle.identity.signingKey,
+        agreementKey: invite.bundle.identity.agreementKey,
+        addedAt: session.now(),
+        via: "their-invite",
+        verified: false,
+      });
+      await db.outbox.put(toOutboxRow(sealed.value.envelope, session.now()));
+      await addChat(session, "agent", `${invite.name} is now a contact. I let their agent know.`);
+      return undefined;
+    }),
+  );
+  if (added !== undefined) return added;
   await refresh(session);
   void flushOutbox(session);
   return `${invite.name} added to your contacts.`;

@@ -18,13 +18,14 @@ import type { Slot } from "../../protocol/messages";
 import { readContact, readMeeting } from "../storage/read";
 import { eventRowSchema, meetingRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
-import { flushOutbox, sealAgentMessages } from "./outbound";
+import { flushOutbox } from "./outbound";
+import { exclusively, sealForContact, sessionTables, type SealError } from "./sessions";
 import { addChat, refresh } from "./view";
 
 /** The tables a negotiation step reads and writes; every step runs in one transaction over them. */
-const stepTables = (session: Session) => {
+export const stepTables = (session: Session) => {
   const { db } = session;
-  return [db.meetings, db.events, db.contacts, db.outbox, db.chat];
+  return [db.meetings, db.events, db.outbox, db.chat, db.held, ...sessionTables(session)];
 };
 
 /** Busy time on this device: calendar events plus meetings confirmed or being confirmed, except `excluding`. */
@@ -73,19 +74,30 @@ export function contextFrom(session: Session, busy: readonly Interval[], peerNam
 }
 
 /**
- * Writes a step inside the caller's transaction: the meeting, its sealed
- * outgoing messages (sealing is synchronous, so the transaction stays open)
- * and the notice. Returns the outbox rows to send once it commits.
+ * Writes a step inside the caller's transaction: the meeting, its outgoing
+ * messages encrypted in the contact's session (encryption is synchronous, so
+ * the transaction stays open) and the notice. Returns the outbox rows to send
+ * once it commits; writes nothing when there is no session to encrypt in.
  */
-export async function writeStep(session: Session, contact: ContactRow, step: Step): Promise<OutboxRow[]> {
+export async function writeStep(
+  session: Session,
+  contact: ContactRow,
+  step: Step,
+): Promise<Result<OutboxRow[], SealError>> {
   // Rows leave in createdAt order: number them after the newest row, so a clock that steps back cannot reorder them.
   const newest = await session.db.outbox.orderBy("createdAt").last();
   const first = Math.max(session.now(), typeof newest?.createdAt === "number" ? newest.createdAt + 1 : 0);
-  const outbox = sealAgentMessages(session, contact, step.outgoing).map((row, i) => ({ ...row, createdAt: first + i }));
+  const sealed = await sealForContact(session, contact, step.outgoing);
+  if (!sealed.ok) return sealed;
+  const outbox = sealed.value.map((row, i) => ({ ...row, createdAt: first + i }));
   await session.db.meetings.put(step.meeting);
   await session.db.outbox.bulkPut(outbox);
   if (step.notice !== undefined) await addChat(session, "agent", step.notice);
-  return outbox;
+  return sealed;
+}
+
+export function describeSealError(error: SealError): string {
+  return `There is no secure session with ${error.name} yet: exchange a new invite link with them.`;
 }
 
 /** What a decision inside a step transaction came to. */
@@ -104,11 +116,14 @@ const answer = (text: string): Decision => ({ kind: "answer", text });
  * else (the network, a timer) would end the transaction before the write.
  */
 export async function commitStep(session: Session, decide: () => Promise<Decision>): Promise<Decision> {
-  const decision = await session.db.transaction("rw", stepTables(session), async () => {
-    const decided = await decide();
-    if (decided.kind === "step") await writeStep(session, decided.contact, decided.step);
-    return decided;
-  });
+  const decision = await exclusively(session, () =>
+    session.db.transaction("rw", stepTables(session), async (): Promise<Decision> => {
+      const decided = await decide();
+      if (decided.kind !== "step") return decided;
+      const written = await writeStep(session, decided.contact, decided.step);
+      return written.ok ? decided : answer(describeSealError(written.error));
+    }),
+  );
   if (decision.kind === "step") {
     await refresh(session);
     if (decision.step.outgoing.length > 0) void flushOutbox(session);

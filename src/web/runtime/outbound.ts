@@ -1,42 +1,18 @@
-import { wrapPeerMessage } from "../../agent/wire";
-import { publicIdentityFromBytes } from "../../protocol/crypto";
 import type { Envelope } from "../../protocol/envelope";
 import type { RelayErrorCode } from "../../protocol/errors";
-import { PEER_MESSAGE_VERSION, type AgentMessage } from "../../protocol/messages";
 import { PROTOCOL_VERSION } from "../../protocol/version";
 import { readContact } from "../storage/read";
-import { outboxRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
-import type { Runtime, Session } from "./context";
+import { outboxRowSchema, parseRows, type OutboxRow } from "../storage/rows";
+import type { Runtime } from "./context";
 import { refresh } from "./view";
 
 /**
- * Outgoing messages go through the outbox: sealed and written to IndexedDB in
- * the same transaction as the state change that caused them, then sent; a row
- * is deleted only once the relay has stored the envelope. A reload or a lost
- * connection therefore re-sends the same id and bytes, never a new message.
+ * Outgoing messages go through the outbox: encrypted and written to IndexedDB
+ * in the same transaction as the state change that caused them (and the
+ * session state the encryption advanced), then sent; a row is deleted only
+ * once the relay has stored the envelope. A reload or a lost connection
+ * therefore re-sends the same id and bytes, never a new message.
  */
-
-export function sealAgentMessages(
-  session: Session,
-  contact: ContactRow,
-  messages: readonly AgentMessage[],
-): OutboxRow[] {
-  // Contact rows are schema-checked on read, so only a bug could make these keys unusable.
-  const recipient = publicIdentityFromBytes(contact.signingKey, contact.agreementKey);
-  if (recipient === undefined)
-    throw new Error(`sealAgentMessages: stored keys of contact ${contact.name} are malformed`);
-  return messages.map((message) => {
-    const wrapped = wrapPeerMessage({
-      sender: session.identity,
-      recipient,
-      message: { v: PEER_MESSAGE_VERSION, t: "agent", message },
-      randomBytes: session.randomBytes,
-    });
-    // Agent messages are a few hundred bytes; only a bug could make one exceed the limit.
-    if (!wrapped.ok) throw new Error(`sealAgentMessages: message is ${wrapped.error.chars} characters, over the limit`);
-    return { ...toOutboxRow(wrapped.value, session.now()), taskId: message.taskId };
-  });
-}
 
 export function toOutboxRow(envelope: Envelope, now: number): OutboxRow {
   return { id: envelope.id, to: envelope.to, ct: envelope.ct, createdAt: now };

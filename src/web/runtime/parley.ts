@@ -1,4 +1,15 @@
-import { addressOf, identityFromBytes, loadCrypto, type RandomBytes } from "../../protocol/crypto";
+import {
+  addressOf,
+  identityFromBytes,
+  loadCrypto,
+  publicIdentityOf,
+  safetyNumber,
+  type RandomBytes,
+  type SafetyNumber,
+} from "../../protocol/crypto";
+import type { ContactRow } from "../storage/rows";
+import { contactIdentity } from "./sessions";
+import type { Address } from "../../protocol/address";
 import type { Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 import { relayError } from "../../protocol/errors";
@@ -11,6 +22,7 @@ import { describeRelayProblem, type RelayConnection, type ConnectRelay } from ".
 import type { Runtime, Session } from "./context";
 import { handleCommand } from "./assistant";
 import { handleEnvelope } from "./inbound";
+import { removeContact, unverifyContact, verifyContact } from "./contacts";
 import { approveMeeting, cancelMeeting, declineMeeting, expireDue } from "./meetings";
 import { flushOutbox } from "./outbound";
 import { loadIdentityRow, refresh } from "./view";
@@ -86,7 +98,9 @@ export function createParley(deps: ParleyDeps) {
     connection = deps.connect({
       url: deps.relayUrl,
       identity: current.identity,
-      onEnvelope: (envelope) => handleEnvelope(current, envelope),
+      onEnvelope: async (envelope) => {
+        await handleEnvelope(current, envelope);
+      },
       onStatus: (status) => {
         store.setState({ connection: status });
         tabs.announceStatus(status);
@@ -212,6 +226,21 @@ export function createParley(deps: ParleyDeps) {
     decline: (meetingId: string) => declineMeeting(requireSession("decline"), meetingId),
     cancel: (meetingId: string) => cancelMeeting(requireSession("cancel"), meetingId),
     dismissNotice: () => store.setState({ notice: undefined }),
+    verifyContact: async (address: Address) => {
+      store.setState({ notice: await verifyContact(requireSession("verifyContact"), address) });
+    },
+    unverifyContact: (address: Address) => unverifyContact(requireSession("unverifyContact"), address),
+    /** The safety number with a contact: about 10 ms of hashing, so screens compute it on demand. */
+    safetyNumberWith(contact: ContactRow): SafetyNumber {
+      const current = requireSession("safetyNumberWith");
+      return safetyNumber(
+        { identity: publicIdentityOf(current.identity), address: addressOf(current.identity.signing.publicKey) },
+        { identity: contactIdentity(contact), address: contact.address },
+      );
+    },
+    removeContact: async (address: Address) => {
+      store.setState({ notice: await removeContact(requireSession("removeContact"), address) });
+    },
 
     /** Sends what the outbox holds now (the leading tab only); resolves when the relay has taken it or sending stopped. */
     async flush(): Promise<void> {

@@ -18,6 +18,11 @@ export type Tabs = {
   announceStatus(status: RelayStatus): void;
   /** Listens to the other tabs. Returns how to stop listening. */
   listen(handlers: TabHandlers): () => void;
+  /**
+   * Runs `work` while no other tab of this profile runs exclusive work: the
+   * ratchet's read-advance-write. Never stolen, unlike the lead.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
 };
 
 export type TabHandlers = {
@@ -27,16 +32,28 @@ export type TabHandlers = {
   readonly onAsk: () => void;
 };
 
-/** For a single tab (and Node): always the leader, nobody to tell. */
+/** For a single tab (and Node): always the leader, nobody to tell, and exclusive work queued in this process. */
 export const singleTab: Tabs = {
   whenLeader: (lead) => lead(),
   announceChange() {},
   announceStatus() {},
   listen: () => () => undefined,
+  exclusive: inProcessQueue(),
 };
 
+function inProcessQueue(): Tabs["exclusive"] {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
 type LockOptions = { steal?: boolean; signal?: AbortSignal };
-type LockManager = { request(name: string, options: LockOptions, callback: () => Promise<void>): Promise<void> };
+type LockManager = {
+  request<T>(name: string, options: LockOptions, callback: () => Promise<T>): Promise<T>;
+};
 type TabMessage = { kind: "changed" } | { kind: "status"; status: RelayStatus } | { kind: "ask" };
 
 const STATUSES: ReadonlySet<unknown> = new Set(["offline", "connecting", "online"]);
@@ -60,6 +77,7 @@ export function browserTabs(name: string): Tabs {
   const channel = new BroadcastChannel(`${name}:tabs`);
   const post = (message: TabMessage): void => channel.postMessage(message);
   const lockName = `${name}:leader`;
+  const ratchetLock = `${name}:ratchet`;
 
   return {
     whenLeader(lead) {
@@ -109,6 +127,7 @@ export function browserTabs(name: string): Tabs {
         release?.();
       };
     },
+    exclusive: (work) => locks.request(ratchetLock, {}, work),
     announceChange: () => post({ kind: "changed" }),
     announceStatus: (status) => post({ kind: "status", status }),
     listen(handlers) {

@@ -1,5 +1,18 @@
 import { Dexie, type EntityTable } from "dexie";
-import type { ChatRow, ContactRow, EventRow, IdentityRow, InviteRow, MeetingRow, OutboxRow, SeenRow } from "./rows";
+import type {
+  ChatRow,
+  ContactRow,
+  EndedRow,
+  EventRow,
+  HeldRow,
+  IdentityRow,
+  InviteRow,
+  MeetingRow,
+  OutboxRow,
+  SeenRow,
+  SessionRow,
+  SignedPrekeyRow,
+} from "./rows";
 
 /**
  * The browser database: one schema module, numbered versions. A new version
@@ -15,6 +28,10 @@ export class ParleyDb extends Dexie {
   chat!: EntityTable<ChatRow, "id">;
   outbox!: EntityTable<OutboxRow, "id">;
   seen!: EntityTable<SeenRow, "id">;
+  sessions!: EntityTable<SessionRow, "address">;
+  signedPrekeys!: EntityTable<SignedPrekeyRow, "id">;
+  ended!: EntityTable<EndedRow, "address">;
+  held!: EntityTable<HeldRow, "id">;
 
   constructor(name = "parley") {
     super(name);
@@ -28,5 +45,28 @@ export class ParleyDb extends Dexie {
       outbox: "id, createdAt",
       seen: "id, at",
     });
+    // Forward-secret sessions. Invites of version 1 carry no prekeys, so nobody can answer them any more; contacts
+    // made before have no session and need a new invite (sending to them says so).
+    this.version(2)
+      .stores({
+        invites: "id, expiresAt, prekeyId",
+        outbox: "id, createdAt, to",
+        sessions: "address, updatedAt",
+        signedPrekeys: "id, createdAt",
+        ended: "address",
+        held: "id, from, at",
+      })
+      .upgrade(async (tx) => {
+        await tx
+          .table("invites")
+          .filter((row: Record<string, unknown>) => typeof row["prekeyId"] !== "string")
+          .delete();
+        await tx
+          .table("contacts")
+          .toCollection()
+          .modify((row: Record<string, unknown>) => {
+            if (typeof row["verified"] !== "boolean") row["verified"] = false;
+          });
+      });
   }
 }

@@ -1,5 +1,12 @@
+import type { Address } from "../../protocol/address";
 import type { ParleyDb } from "./db";
 import {
+  endedRowSchema,
+  sessionRowSchema,
+  signedPrekeyRowSchema,
+  type EndedRow,
+  type SessionRow,
+  type SignedPrekeyRow,
   contactRowSchema,
   inviteRowSchema,
   meetingRowSchema,
@@ -35,6 +42,15 @@ export const readContact = (db: ParleyDb, address: string): Promise<Read<Contact
 
 export const readInvite = (db: ParleyDb, id: string): Promise<Read<InviteRow>> =>
   readRow(() => db.invites.where("id").equals(id).first(), inviteRowSchema, `invite ${id}`);
+
+export const readSession = (db: ParleyDb, address: Address): Promise<Read<SessionRow>> =>
+  readRow(() => db.sessions.get(address), sessionRowSchema, `session with ${address}`);
+
+export const readEnded = (db: ParleyDb, address: Address): Promise<Read<EndedRow>> =>
+  readRow(() => db.ended.get(address), endedRowSchema, `removed contact ${address}`);
+
+export const readSignedPrekey = (db: ParleyDb, id: string): Promise<Read<SignedPrekeyRow>> =>
+  readRow(() => db.signedPrekeys.get(id), signedPrekeyRowSchema, `signed prekey ${id}`);
 
 export async function readContacts(db: ParleyDb): Promise<ContactRow[]> {
   return parseRows(contactRowSchema, await db.contacts.orderBy("name").toArray(), "contacts");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isEndedSession, isRatchetState, type EndedSession, type RatchetState } from "../../protocol/crypto";
 import {
   DISPLAY_NAME_MAX,
   TITLE_MAX,
@@ -36,6 +37,14 @@ export const contactRowSchema = z.object({
   addedAt: z.number(),
   /** How the contact was made: we opened their invite, or they answered ours. */
   via: z.enum(["their-invite", "our-invite"]),
+  /** The human compared safety numbers with them and said they match. */
+  verified: z.boolean(),
+  /**
+   * Set when their identity key changed (a new session under the same address
+   * with another agreement key): until the human verifies again, their agent's
+   * messages are held rather than acted on.
+   */
+  keyChangedAt: z.number().optional(),
 });
 export type ContactRow = z.infer<typeof contactRowSchema>;
 
@@ -44,8 +53,48 @@ export const inviteRowSchema = z.object({
   createdAt: z.number(),
   expiresAt: z.number(),
   link: z.string(),
+  /** base64url of the bundle's prekey id, which a first message names. */
+  prekeyId: z.string(),
+  signedPrekeyId: z.string(),
+  /** The one-time prekey; null once a contact request used it, which is what makes the invite single-use. */
+  oneTimePrekey: z.object({ secretKey: bytes(32) }).nullable(),
+  usedAt: z.number().optional(),
 });
 export type InviteRow = z.infer<typeof inviteRowSchema>;
+
+/** A signed prekey, shared by the invites made while it was current; deleted once none of them can be answered. */
+export const signedPrekeyRowSchema = z.object({
+  id: z.string(),
+  /** Only the secret is stored: the public key and its signature are derived again, never trusted from storage. */
+  secretKey: bytes(32),
+  createdAt: z.number(),
+});
+export type SignedPrekeyRow = z.infer<typeof signedPrekeyRowSchema>;
+
+/** The Double Ratchet session with one contact. */
+export const sessionRowSchema = z.object({
+  address: addressSchema,
+  state: z.custom<RatchetState>(isRatchetState, "not a ratchet state"),
+  updatedAt: z.number(),
+});
+export type SessionRow = z.infer<typeof sessionRowSchema>;
+
+/** A removed contact: only header keys remain, to refuse its later messages by name. */
+export const endedRowSchema = z.object({
+  address: addressSchema,
+  at: z.number(),
+  session: z.custom<EndedSession>(isEndedSession, "not an ended session").nullable(),
+});
+export type EndedRow = z.infer<typeof endedRowSchema>;
+
+/** An agent message from a contact whose key changed, waiting for the human to verify them again. */
+export const heldRowSchema = z.object({
+  id: z.string(),
+  from: addressSchema,
+  at: z.number(),
+  message: agentMessageSchema,
+});
+export type HeldRow = z.infer<typeof heldRowSchema>;
 
 export const EVENT_TITLE_MAX = TITLE_MAX;
 

@@ -6,7 +6,10 @@ import {
   loadCrypto,
   samePublicIdentity,
   signEd25519,
+  signPrekey,
+  x25519PublicKey,
   type IdentityKeyPair,
+  type X25519SecretKey,
 } from "../../../src/protocol/crypto";
 import { decodeBase64Url, encodeBase64Url, utf8 } from "../../../src/protocol/encoding";
 import type { MessageId } from "../../../src/protocol/envelope";
@@ -29,10 +32,24 @@ const HOUR = 60 * 60 * 1000;
 let inviter: IdentityKeyPair;
 let stranger: IdentityKeyPair;
 
+/** A prekey bundle's prekeys for `identity`, as an inviter's app makes them. */
+function prekeysOf(identity: IdentityKeyPair) {
+  const signedPrekey = x25519PublicKey(prng.bytes(32) as X25519SecretKey);
+  return {
+    signedPrekey,
+    signedPrekeySignature: signPrekey(identity, signedPrekey),
+    oneTimePrekey: x25519PublicKey(prng.bytes(32) as X25519SecretKey),
+    prekeyId: prng.bytes(16),
+  };
+}
+
+let prekeys: ReturnType<typeof prekeysOf>;
+
 beforeAll(async () => {
   await loadCrypto();
   inviter = generateIdentity();
   stranger = generateIdentity();
+  prekeys = prekeysOf(inviter);
 });
 
 describe("invites", () => {
@@ -40,6 +57,7 @@ describe("invites", () => {
   const baseArgs = () => ({
     identity: inviter,
     name: "Alice",
+    prekeys,
     relay: "https://relay.example",
     inviteId: INVITE_ID,
     expiresAt: NOW + HOUR,
@@ -47,10 +65,14 @@ describe("invites", () => {
 
   /** The fields createInvite writes, as plain JSON, for tests that build payloads by hand. */
   const payloadFields = (): Record<string, unknown> => ({
-    v: 1,
+    v: 2,
     name: "Alice",
     signingKey: encodeBase64Url(inviter.signing.publicKey),
     agreementKey: encodeBase64Url(inviter.agreement.publicKey),
+    signedPrekey: encodeBase64Url(prekeys.signedPrekey),
+    signedPrekeySignature: encodeBase64Url(prekeys.signedPrekeySignature),
+    oneTimePrekey: encodeBase64Url(prekeys.oneTimePrekey),
+    prekeyId: encodeBase64Url(prekeys.prekeyId),
     relay: "https://relay.example",
     inviteId: INVITE_ID,
     expiresAt: NOW + HOUR,
@@ -59,7 +81,7 @@ describe("invites", () => {
   /** A token over arbitrary payload bytes, correctly signed, so only the payload check can refuse it. */
   const signedToken = (payload: Uint8Array, signer: IdentityKeyPair = inviter): string =>
     `${encodeBase64Url(payload)}.${encodeBase64Url(
-      signEd25519(signer.signing.secretKey, concatBytes(utf8("parley/invite/v1"), payload)),
+      signEd25519(signer.signing.secretKey, concatBytes(utf8("parley/invite/v2"), payload)),
     )}`;
   const signedJson = (value: unknown): string => signedToken(utf8(JSON.stringify(value)));
 
@@ -79,11 +101,15 @@ describe("invites", () => {
     expect(invite.expiresAt).toBe(NOW + HOUR);
     expect(invite.address).toBe(addressOf(inviter.signing.publicKey));
     expect(
-      samePublicIdentity(invite.identity, {
+      samePublicIdentity(invite.bundle.identity, {
         signingKey: inviter.signing.publicKey,
         agreementKey: inviter.agreement.publicKey,
       }),
     ).toBe(true);
+    expect(invite.bundle.signedPrekey).toEqual(prekeys.signedPrekey);
+    expect(invite.bundle.signedPrekeySignature).toEqual(prekeys.signedPrekeySignature);
+    expect(invite.bundle.oneTimePrekey).toEqual(prekeys.oneTimePrekey);
+    expect(invite.bundle.prekeyId).toEqual(prekeys.prekeyId);
     // The token carries exactly the documented payload.
     const payload = decodeBase64Url(token.split(".")[0]!)!;
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(payloadFields());
@@ -176,8 +202,10 @@ describe("invites", () => {
       ["__proto__ key", utf8(JSON.stringify(fields).replace(/^\{/, '{"__proto__":{"x":1},'))],
     ];
     const variants: [string, Record<string, unknown>][] = [
-      ["version 2", { ...fields, v: 2 }],
-      ["version as string", { ...fields, v: "1" }],
+      ["version as string", { ...fields, v: "2" }],
+      ["short one-time prekey", { ...fields, oneTimePrekey: encodeBase64Url(new Uint8Array(31)) }],
+      ["short prekey id", { ...fields, prekeyId: encodeBase64Url(new Uint8Array(15)) }],
+      ["long prekey signature", { ...fields, signedPrekeySignature: encodeBase64Url(new Uint8Array(65)) }],
       ["extra field", { ...fields, prekey: "x" }],
       ["empty name", { ...fields, name: "   " }],
       ["long name", { ...fields, name: "n".repeat(81) }],
@@ -201,12 +229,36 @@ describe("invites", () => {
       payloads.push([`missing ${key}`, utf8(JSON.stringify(without))]);
       missing++;
     }
-    expect(missing).toBe(7);
+    expect(missing).toBe(11);
     // The unmodified payload, signed the same way, is accepted: the cases above fail on their change alone.
     expect(parseInvite(signedJson(fields), NOW).ok).toBe(true);
     for (const [name, payload] of payloads) {
       expectInviteError(parseInvite(signedToken(payload), NOW), { code: "malformed" }, name);
     }
+  });
+
+  it("[IN9] names another version: a version 1 link (no prekeys) or a later one is unsupported-version, after no other check", () => {
+    for (const v of [1, 3]) {
+      expectInviteError(parseInvite(signedJson({ ...payloadFields(), v }), NOW), {
+        code: "unsupported-version",
+        version: v,
+      });
+      // The signature does not matter: an old link cannot be used whoever made it.
+      expectInviteError(parseInvite(signedToken(utf8(JSON.stringify({ v })), stranger), NOW), {
+        code: "unsupported-version",
+        version: v,
+      });
+    }
+  });
+
+  it("[IN8] refuses a bundle whose signed prekey is not signed by the inviter's identity, even in a signed invite", () => {
+    const byStranger = { ...prekeysOf(stranger), signedPrekey: prekeys.signedPrekey };
+    byStranger.signedPrekeySignature = signPrekey(stranger, prekeys.signedPrekey);
+    expectInviteError(parseInvite(createInvite({ ...baseArgs(), prekeys: byStranger }), NOW), {
+      code: "bad-signature",
+    });
+    const swapped = { ...prekeys, signedPrekey: prekeys.oneTimePrekey };
+    expectInviteError(parseInvite(createInvite({ ...baseArgs(), prekeys: swapped }), NOW), { code: "bad-signature" });
   });
 });
 
@@ -384,6 +436,7 @@ describe("createInvite", () => {
     const base = {
       identity,
       name: "Alice",
+      prekeys: prekeysOf(identity),
       relay: "https://relay.example",
       inviteId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
       expiresAt: 1_000,
