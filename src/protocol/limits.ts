@@ -32,5 +32,12 @@ export const AUTH_TIMEOUT_MS = 10_000;
 export const SOCKET_EVENTS_PER_SECOND = 50;
 export const SOCKET_EVENT_BURST = 200;
 
+/** Token bucket per address, shared by its sockets on one relay instance: sends per second and burst size. */
+export const ADDRESS_SENDS_PER_SECOND = 100;
+export const ADDRESS_SEND_BURST = 400;
+
+/** Open sockets one client IP may hold on one relay instance (configurable by the operator). */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 20;
+
 /** Plaintexts are padded to a multiple of this many bytes so lengths leak little. */
 export const PADDING_BLOCK_BYTES = 256;

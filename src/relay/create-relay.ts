@@ -1,12 +1,25 @@
 import type { Server as HttpServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { loadCrypto, systemRandomBytes, type RandomBytes } from "../protocol/crypto";
 import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/events";
-import { AUTH_TIMEOUT_MS, MAX_FRAME_BYTES, SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND } from "../protocol/limits";
-import { describeFailure, jsonLineLogger, type Logger } from "./logger";
+import {
+  ADDRESS_SEND_BURST,
+  ADDRESS_SENDS_PER_SECOND,
+  AUTH_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  MAX_FRAME_BYTES,
+  SOCKET_EVENT_BURST,
+  SOCKET_EVENTS_PER_SECOND,
+} from "../protocol/limits";
+import { clientIp, createConnectionCounter } from "./connections";
+import { describeFailure, pinoLogger, type Logger } from "./logger";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox, type MemoryMailboxLimits } from "./mailbox";
+import { createRelayMetrics, type RelayMetrics } from "./metrics";
 import { canonicalOrigin, originAllowed, requestOrigin } from "./origin";
-import type { RateLimit } from "./rate-limit";
+import { createAddressLimiter, type RateLimit } from "./rate-limit";
+import { createRedisMailbox } from "./redis-mailbox";
 import { startSession, type RelayServer } from "./session";
 
 export type RelayDeps = {
@@ -16,13 +29,23 @@ export type RelayDeps = {
   readonly publicOrigin?: string;
   /** Browser origins allowed to connect. Without a list, any origin may (see `originAllowed`). */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * Scaled mode: mailboxes in Redis Streams and routing between instances
+   * through the Redis adapter. Without it the relay is one process with
+   * in-memory mailboxes (embedded mode).
+   */
+  readonly redisUrl?: string;
   readonly now?: () => number;
   readonly randomBytes?: RandomBytes;
   readonly logger?: Logger;
-  /** Another store (issue #4: Redis); its owner closes it. Defaults to an in-memory mailbox with `mailboxLimits`. */
+  /** Another store (tests); its owner closes it. Defaults to Redis in scaled mode, else memory. */
   readonly mailbox?: Mailbox;
   readonly mailboxLimits?: Partial<MemoryMailboxLimits>;
   readonly rateLimit?: RateLimit;
+  readonly addressRateLimit?: RateLimit;
+  readonly maxConnectionsPerIp?: number;
+  /** How many proxies in front of the relay append to X-Forwarded-For (0: the TCP peer is the client). */
+  readonly trustProxyHops?: number;
   readonly authTimeoutMs?: number;
   /** How often expired envelopes are swept out of the mailbox. */
   readonly sweepIntervalMs?: number;
@@ -30,6 +53,15 @@ export type RelayDeps = {
 
 export type Relay = {
   readonly io: RelayServer;
+  readonly metrics: RelayMetrics;
+  /** Whether to send traffic here: storage reachable (scaled mode) and not draining. */
+  ready(): boolean;
+  /**
+   * Graceful drain: refuses new connections and events, lets handlers in
+   * flight finish (at most `graceMs`), then closes every socket, so clients
+   * reconnect to another instance. Resolves when closed.
+   */
+  drain(graceMs: number): Promise<void>;
   /** Disconnects every socket and stops the relay. socket.io also closes the attached http server. */
   close(): Promise<void>;
 };
@@ -44,10 +76,33 @@ function checkedOrigin(value: string, what: string): string {
   return origin;
 }
 
+type RedisClients = { readonly data: Redis; readonly pub: Redis; readonly sub: Redis };
+
+/**
+ * Three connections: commands for mailboxes fail at once while Redis is
+ * unreachable (no offline queue), so a send is refused rather than left
+ * hanging or acked; the adapter's publisher and subscriber queue and retry,
+ * and ioredis subscribes again after every reconnect.
+ */
+function connectRedis(url: string, logger: Logger): RedisClients {
+  const retryStrategy = (attempt: number): number => Math.min(attempt * 200, 2_000);
+  const data = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
+  const pub = new Redis(url, { retryStrategy });
+  const sub = pub.duplicate();
+  for (const [role, client] of Object.entries({ data, pub, sub })) {
+    client.on("error", (error: unknown) => {
+      logger.warn({ event: "redis-error", role, ...describeFailure(error) }, "redis connection problem");
+    });
+    client.on("ready", () => logger.info({ event: "redis-ready", role }, "redis connected"));
+  }
+  return { data, pub, sub };
+}
+
 /**
  * The relay: authenticates sockets by signature, stores envelopes in the
- * recipient's mailbox, pushes them to its online sockets, deletes them when
- * acked. It reads no environment; `server.ts` and `main.ts` compose it.
+ * recipient's mailbox, pushes them to its online sockets (on any instance),
+ * deletes them when acked. It reads no environment; `server.ts` and `main.ts`
+ * compose it.
  */
 export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const publicOrigin = deps.publicOrigin === undefined ? undefined : checkedOrigin(deps.publicOrigin, "publicOrigin");
@@ -56,9 +111,21 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
       ? undefined
       : new Set(deps.allowedOrigins.map((origin) => checkedOrigin(origin, "allowedOrigins entry")));
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? jsonLineLogger();
-  const mailbox = deps.mailbox ?? createMemoryMailbox(now, { ...DEFAULT_MEMORY_MAILBOX_LIMITS, ...deps.mailboxLimits });
+  const logger = deps.logger ?? pinoLogger();
+  const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, ...deps.mailboxLimits };
+  const redis = deps.redisUrl === undefined ? undefined : connectRedis(deps.redisUrl, logger);
+  const mailbox =
+    deps.mailbox ?? (redis === undefined ? createMemoryMailbox(now, limits) : createRedisMailbox(redis.data, limits));
+  const metrics = createRelayMetrics(() => mailbox.depth());
+  const trustProxyHops = deps.trustProxyHops ?? 0;
+  const connections = createConnectionCounter(deps.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
+  let draining = false;
   await loadCrypto();
+
+  const refuse = (reason: string, answer: (message: string, ok: boolean) => void): void => {
+    metrics.rejections.inc({ reason });
+    answer(reason, false);
+  };
 
   const io: RelayServer = new Server<ClientToServerEvents, ServerToClientEvents>(deps.httpServer, {
     serveClient: false,
@@ -68,11 +135,14 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     perMessageDeflate: false,
     httpCompression: false,
     allowRequest: (request, answer) => {
-      if (!originAllowed(request, allowed)) return answer("origin not allowed", false);
-      if (publicOrigin === undefined && requestOrigin(request) === undefined) return answer("bad host", false);
+      if (draining) return refuse("draining", answer);
+      if (!originAllowed(request, allowed)) return refuse("origin", answer);
+      if (publicOrigin === undefined && requestOrigin(request) === undefined) return refuse("bad-host", answer);
+      if (!connections.admits(clientIp(request, trustProxyHops))) return refuse("connection-limit", answer);
       answer(null, true);
     },
   });
+  if (redis !== undefined) io.adapter(createAdapter(redis.pub, redis.sub));
 
   const context = {
     io,
@@ -81,11 +151,30 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     now,
     randomBytes: deps.randomBytes ?? systemRandomBytes,
     rateLimit: deps.rateLimit ?? { perSecond: SOCKET_EVENTS_PER_SECOND, burst: SOCKET_EVENT_BURST },
+    addressLimiter: createAddressLimiter(
+      deps.addressRateLimit ?? { perSecond: ADDRESS_SENDS_PER_SECOND, burst: ADDRESS_SEND_BURST },
+      now,
+    ),
     authTimeoutMs: deps.authTimeoutMs ?? AUTH_TIMEOUT_MS,
+    metrics,
+    inFlight: new Set<Promise<void>>(),
   };
 
   io.on("connection", (socket) => {
     try {
+      const ip = clientIp(socket.request, trustProxyHops);
+      // allowRequest checked the count, but handshakes racing each other all passed it.
+      if (!connections.admits(ip)) {
+        metrics.rejections.inc({ reason: "connection-limit" });
+        socket.disconnect(true);
+        return;
+      }
+      const close = connections.open(ip);
+      metrics.connections.inc();
+      socket.on("disconnect", () => {
+        close();
+        metrics.connections.dec();
+      });
       const origin = publicOrigin ?? requestOrigin(socket.request);
       if (origin === undefined) {
         socket.disconnect(true);
@@ -116,14 +205,40 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   if (publicOrigin === undefined) {
     logger.warn({ event: "no-public-origin" }, "no public origin configured: clients sign the Host header's origin");
   }
-  logger.info({ event: "relay-started", publicOrigin: publicOrigin ?? "from Host header" }, "relay ready");
+  logger.info(
+    {
+      event: "relay-started",
+      mode: redis === undefined ? "embedded" : "scaled",
+      publicOrigin: publicOrigin ?? "from Host header",
+    },
+    "relay ready",
+  );
 
-  return {
-    io,
-    close: async () => {
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      draining = true;
       clearInterval(sweeper);
       await io.close();
       if (deps.mailbox === undefined) await mailbox.close();
+      if (redis !== undefined) await Promise.allSettled([redis.data.quit(), redis.pub.quit(), redis.sub.quit()]);
+    })());
+
+  return {
+    io,
+    metrics,
+    ready: () =>
+      !draining &&
+      (redis === undefined || [redis.data, redis.pub, redis.sub].every((client) => client.status === "ready")),
+    drain: async (graceMs) => {
+      draining = true;
+      logger.info({ event: "draining", inFlight: context.inFlight.size }, "draining: no new connections");
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.allSettled([...context.inFlight]), deadline]);
+      clearTimeout(timer);
+      await close();
     },
+    close,
   };
 }

@@ -13,10 +13,12 @@ export interface Mailbox {
   put(envelope: Envelope): Promise<Result<PutStatus, MailboxError>>;
   /** The envelopes waiting for `address`, oldest first. They stay until acked. */
   list(address: Address): Promise<readonly Envelope[]>;
-  /** Deletes these ids from `address`'s mailbox only; returns how many were there. */
-  ack(address: Address, ids: readonly MessageId[]): Promise<number>;
+  /** Deletes these ids from `address`'s mailbox only; returns when each one that was there had been stored (ms). */
+  ack(address: Address, ids: readonly MessageId[]): Promise<readonly number[]>;
   /** Drops expired envelopes everywhere; returns how many. */
   sweep(): Promise<number>;
+  /** Envelopes waiting across all mailboxes (for the depth metric). */
+  depth(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export const DEFAULT_MEMORY_MAILBOX_LIMITS: MemoryMailboxLimits = {
   maxTotalChars: 256 * 1024 * 1024,
 };
 
-type Entry = { readonly envelope: Envelope; readonly expiresAt: number };
+type Entry = { readonly envelope: Envelope; readonly storedAt: number; readonly expiresAt: number };
 
 /** One address's queue. A Map keeps insertion (arrival) order and finds ids in O(1). */
 type Box = { readonly entries: Map<MessageId, Entry>; chars: number };
@@ -57,15 +59,15 @@ export function createMemoryMailbox(
   let totalEnvelopes = 0;
   let totalChars = 0;
 
-  const remove = (address: Address, box: Box, id: MessageId): boolean => {
+  const remove = (address: Address, box: Box, id: MessageId): Entry | undefined => {
     const entry = box.entries.get(id);
-    if (entry === undefined) return false;
+    if (entry === undefined) return undefined;
     box.entries.delete(id);
     box.chars -= entry.envelope.ct.length;
     totalEnvelopes -= 1;
     totalChars -= entry.envelope.ct.length;
     if (box.entries.size === 0) boxes.delete(address);
-    return true;
+    return entry;
   };
 
   /** Entries expire in arrival order, so pruning stops at the first live one. */
@@ -102,7 +104,7 @@ export function createMemoryMailbox(
     // Expired envelopes elsewhere may be what fills the relay: sweep before refusing.
     if (overRelayCap() && (sweepAll() === 0 || overRelayCap())) return err({ code: "mailbox-full", scope: "relay" });
 
-    box.entries.set(envelope.id, { envelope, expiresAt: at + limits.ttlMs });
+    box.entries.set(envelope.id, { envelope, storedAt: at, expiresAt: at + limits.ttlMs });
     box.chars += size;
     totalEnvelopes += 1;
     totalChars += size;
@@ -117,14 +119,15 @@ export function createMemoryMailbox(
     return [...box.entries.values()].map((entry) => entry.envelope);
   };
 
-  const ack = (address: Address, ids: readonly MessageId[]): number => {
-    let removed = 0;
+  const ack = (address: Address, ids: readonly MessageId[]): number[] => {
+    const storedAt: number[] = [];
     for (const id of ids) {
       const box = boxes.get(address);
       if (box === undefined) break;
-      if (remove(address, box, id)) removed += 1;
+      const removed = remove(address, box, id);
+      if (removed !== undefined) storedAt.push(removed.storedAt);
     }
-    return removed;
+    return storedAt;
   };
 
   return {
@@ -132,6 +135,7 @@ export function createMemoryMailbox(
     list: (address) => Promise.resolve(list(address)),
     ack: (address, ids) => Promise.resolve(ack(address, ids)),
     sweep: () => Promise.resolve(sweepAll()),
+    depth: () => Promise.resolve(totalEnvelopes),
     close: () => {
       boxes.clear();
       totalEnvelopes = 0;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRelay } from "./create-relay";
+import { timingSafeEqual } from "node:crypto";
+import { createRelay, type Relay } from "./create-relay";
+import type { MemoryMailboxLimits } from "./mailbox";
 import type { Logger } from "./logger";
 import { createStaticHandler, SECURITY_HEADERS } from "./static";
 import { WEB_BUILD_DIR } from "./web-build";
@@ -14,26 +16,78 @@ export type StartServerOptions = {
   readonly publicOrigin?: string;
   readonly allowedOrigins?: readonly string[];
   readonly logger?: Logger;
+  /** Scaled mode (see `RelayDeps.redisUrl`). */
+  readonly redisUrl?: string;
+  readonly maxConnectionsPerIp?: number;
+  readonly trustProxyHops?: number;
+  readonly mailboxLimits?: Partial<MemoryMailboxLimits>;
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string;
 };
 
 export type RunningServer = {
   /** Where a browser on this machine reaches the server, e.g. http://127.0.0.1:3000. */
   readonly url: string;
   readonly port: number;
+  readonly relay: Relay;
+  /** Stops taking connections, lets in-flight events finish (at most `graceMs`), then closes. */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
 };
 
 export const DEFAULT_STATIC_DIR = WEB_BUILD_DIR;
 
-function health(response: ServerResponse): void {
-  const body = JSON.stringify({ status: "ok" });
-  response.writeHead(200, {
+function reply(response: ServerResponse, status: number, body: string, type: string): void {
+  response.writeHead(status, {
     ...SECURITY_HEADERS,
-    "Content-Type": "application/json; charset=utf-8",
+    "Content-Type": type,
     "Cache-Control": "no-store",
     "Content-Length": String(Buffer.byteLength(body)),
   });
   response.end(body);
+}
+
+const json = (response: ServerResponse, status: number, value: unknown): void =>
+  reply(response, status, JSON.stringify(value), "application/json; charset=utf-8");
+
+function bearerMatches(request: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(request.headers.authorization ?? "");
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** /healthz: the process answers. /readyz: send traffic here. /metrics: Prometheus. Undefined: not ours. */
+function operations(
+  relay: () => Relay | undefined,
+  metricsToken: string | undefined,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return (request, response) => {
+    const path = (request.url ?? "").split("?")[0];
+    if (path === "/healthz") {
+      json(response, 200, { status: "ok" });
+      return true;
+    }
+    if (path === "/readyz") {
+      const ready = relay()?.ready() ?? false;
+      json(response, ready ? 200 : 503, { status: ready ? "ready" : "not-ready" });
+      return true;
+    }
+    if (path === "/metrics") {
+      const current = relay();
+      if (metricsToken !== undefined && !bearerMatches(request, metricsToken)) {
+        json(response, 401, { status: "unauthorized" });
+      } else if (current === undefined) {
+        json(response, 503, { status: "starting" });
+      } else {
+        current.metrics.registry.metrics().then(
+          (text) => reply(response, 200, text, current.metrics.registry.contentType),
+          () => json(response, 500, { status: "metrics-failed" }),
+        );
+      }
+      return true;
+    }
+    return false;
+  };
 }
 
 /** A wildcard bind address is not somewhere a browser can go; its loopback is. */
@@ -47,17 +101,16 @@ function reachableHost(host: string): string {
 /** One process serving the web app and the relay on one origin: what `npm start` and the browser tests run. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
+  // The handler exists before the relay it reports on; requests come only once the server listens, after both.
+  const attached: { relay?: Relay } = {};
+  const operate = operations(() => attached.relay, options.metricsToken);
   const httpServer = createServer((request: IncomingMessage, response: ServerResponse) => {
     // socket.io answers its own path before this handler runs.
-    if ((request.url ?? "").split("?")[0] === "/healthz") return health(response);
-    serveStatic(request, response);
+    if (!operate(request, response)) serveStatic(request, response);
   });
-  const relay = await createRelay({
-    httpServer,
-    ...(options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin }),
-    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  const { port: _port, host: _host, staticDir: _staticDir, metricsToken: _token, ...relayOptions } = options;
+  const relay = await createRelay({ httpServer, ...relayOptions });
+  attached.relay = relay;
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -78,6 +131,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url: `http://${reachableHost(options.host)}:${port}`,
     port,
+    relay,
+    drain: async (graceMs) => {
+      const draining = relay.drain(graceMs);
+      httpServer.closeIdleConnections();
+      await draining;
+    },
     close: async () => {
       const closing = relay.close();
       // Idle keep-alive connections would otherwise hold the close open.

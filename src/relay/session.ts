@@ -18,7 +18,8 @@ import { PROTOCOL_VERSION } from "../protocol/version";
 import { singlePayload, splitEvent, type InboundEvent } from "./inbound";
 import { addressPrefix, describeFailure, type Logger } from "./logger";
 import type { Mailbox } from "./mailbox";
-import { createTokenBucket, type RateLimit } from "./rate-limit";
+import type { RelayMetrics } from "./metrics";
+import { createTokenBucket, type AddressLimiter, type RateLimit } from "./rate-limit";
 
 export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents>;
 export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -30,7 +31,11 @@ export type SessionContext = {
   readonly now: () => number;
   readonly randomBytes: RandomBytes;
   readonly rateLimit: RateLimit;
+  readonly addressLimiter: AddressLimiter;
   readonly authTimeoutMs: number;
+  readonly metrics: RelayMetrics;
+  /** Handlers still running, so a drain can let them finish. */
+  readonly inFlight: Set<Promise<void>>;
 };
 
 /** A flooding socket is told (and logged) at most this often; events with a callback are always answered. */
@@ -61,6 +66,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     // Unknown event names are chosen by the client, so they are not copied into logs.
     const name = isClientEvent(event.name) ? event.name : "other";
     logger.info({ event: "rejected", code: error.code, name }, "event refused");
+    ctx.metrics.rejections.inc({ reason: error.code });
     if (event.reply !== undefined) event.reply({ ok: false, error });
     else socket.emit("relay:error", error);
   };
@@ -71,7 +77,11 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     socket.emit("relay:error", relayError("unauthenticated", "authentication timed out"));
     socket.disconnect(true);
   }, ctx.authTimeoutMs);
-  socket.on("disconnect", () => clearTimeout(authTimer));
+  let releaseAddress: (() => void) | undefined;
+  socket.on("disconnect", () => {
+    clearTimeout(authTimer);
+    releaseAddress?.();
+  });
 
   const onAuth = async (event: InboundEvent, payload: unknown): Promise<void> => {
     if (address !== undefined) {
@@ -102,13 +112,16 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     const owner = parsed.value.address;
     address = owner;
     clearTimeout(authTimer);
+    releaseAddress = ctx.addressLimiter.attach(owner);
     try {
       await socket.join(owner);
       const result: AuthResult = { ok: true, address: owner };
       event.reply?.(result);
       logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
       // Joined first, then drained: an envelope arriving in between may come twice, never zero times.
-      for (const envelope of await mailbox.list(owner)) socket.emit("envelope", envelope);
+      const waiting = await mailbox.list(owner);
+      for (const envelope of waiting) socket.emit("envelope", envelope);
+      ctx.metrics.delivered.inc(waiting.length);
     } catch (error) {
       // A socket that could not join its room or drain its mailbox would wait in vain: close it so the client reconnects.
       socket.disconnect(true);
@@ -120,33 +133,50 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     const checked = validateEnvelope(payload);
     if (!checked.ok) return reject(event, envelopeRelayError(checked.error, envelopeIdOf(payload)));
     const envelope = checked.value;
+    if (address !== undefined && !ctx.addressLimiter.take(address)) {
+      return reject(
+        event,
+        relayError("rate-limited", "this address is sending too fast; slow down", { event: "send", id: envelope.id }),
+      );
+    }
     const stored = await mailbox.put(envelope);
     if (!stored.ok) {
       const message =
         stored.error.scope === "address" ? "the recipient's mailbox is full" : "the relay's storage is full";
       return reject(event, relayError("mailbox-full", message, { event: "send", id: envelope.id }));
     }
+    if (stored.value === "stored") ctx.metrics.stored.inc();
+    // Pushed before the sender hears "stored", and pushed again for a duplicate: a sender retries only when it did
+    // not hear back, which may be because the instance that stored it died before pushing. The recipient drops
+    // the copies by id; without this, an envelope could wait in the mailbox until its recipient reconnects.
+    // Counted where it can be seen: sockets on this instance. Other instances' sockets get it through the adapter.
+    ctx.metrics.delivered.inc(ctx.io.sockets.adapter.rooms.get(envelope.to)?.size ?? 0);
+    ctx.io.to(envelope.to).emit("envelope", envelope);
     const result: SendResult = { ok: true, id: envelope.id, status: "stored" };
     event.reply?.(result);
     // The recipient is deliberately not logged per message: logs would outlive the mailbox TTL.
     logger.info({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
-    if (stored.value === "stored") ctx.io.to(envelope.to).emit("envelope", envelope);
   };
 
   const onAck = async (event: InboundEvent, payload: unknown, owner: Address): Promise<void> => {
     const ids = parseAckIds(payload);
     if (!ids.ok) return reject(event, ids.error);
-    await mailbox.ack(owner, ids.value);
+    const storedAt = await mailbox.ack(owner, ids.value);
+    const at = ctx.now();
+    ctx.metrics.acked.inc(storedAt.length);
+    for (const time of storedAt) ctx.metrics.deliveryLatency.observe(Math.max(0, at - time) / 1000);
   };
 
   const run = (event: InboundEvent, handler: () => Promise<void>): void => {
-    handler().catch((error: unknown) => {
+    const running = handler().catch((error: unknown) => {
       logger.warn({ event: "handler-failed", name: event.name, ...describeFailure(error) }, "event handler failed");
       reject(
         event,
         relayError("unavailable", "the relay could not handle this event; retry later", { event: event.name }),
       );
     });
+    ctx.inFlight.add(running);
+    void running.finally(() => ctx.inFlight.delete(running));
   };
 
   const dispatch = (event: InboundEvent): void => {
@@ -158,6 +188,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
         lastRateLogAt = at;
         logger.warn({ event: "rate-limited" }, "socket exceeded its event rate");
       }
+      ctx.metrics.rejections.inc({ reason: "rate-limited" });
       const error = relayError("rate-limited", "too many events; slow down", { event: event.name });
       if (event.reply !== undefined) return event.reply({ ok: false, error });
       if (at - lastRateNoticeAt >= RATE_LIMIT_NOTICE_MS) {

@@ -53,7 +53,7 @@ describe("relay delivery", () => {
     expect(second.inbox.items).toEqual([]);
   });
 
-  it("[RL4] a duplicate id is acked as stored but kept and delivered once", async () => {
+  it("[RL4] a duplicate id is acked as stored, kept once, and pushed again (the recipient drops copies by id)", async () => {
     const mailbox = createMemoryMailbox(Date.now);
     const { url } = await relay({ mailbox });
     const alice = await peer(url);
@@ -61,6 +61,7 @@ describe("relay delivery", () => {
     const envelope = envelopeTo(bob.address);
     expect(await send(alice.socket, envelope)).toEqual({ ok: true, id: envelope.id, status: "stored" });
     expect(await send(alice.socket, envelope)).toEqual({ ok: true, id: envelope.id, status: "stored" });
+    expect(await bob.inbox.next()).toEqual(envelope);
     expect(await bob.inbox.next()).toEqual(envelope);
     expect(await mailbox.list(bob.address)).toEqual([envelope]);
     await bob.socket.timeout(3000).emitWithAck("probe");

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { MAX_ACK_IDS, MAX_CIPHERTEXT_CHARS, MAX_FRAME_BYTES } from "../../src/protocol/limits";
+import type { IncomingMessage } from "node:http";
+import { clientIp } from "../../src/relay/connections";
 import { bystanders, envelopeTo, messageId, once, relayHarness, send } from "./support";
 
 const { relay, peer, client, track } = relayHarness();
@@ -109,5 +111,54 @@ describe("relay limits", () => {
     socket.emit("whatever", "x".repeat(MAX_FRAME_BYTES + 1));
     expect(await disconnected).toBe("transport close");
     await others.stillExchange();
+  });
+
+  it("[LM6] shares one send bucket among all sockets of an address: more sockets buy no more throughput", async () => {
+    const { url } = await relay({ addressRateLimit: { perSecond: 0.001, burst: 3 } });
+    const identity = generateIdentity();
+    const [first, second] = [await peer(url, identity), await peer(url, identity)];
+    const bob = nobody();
+    const results = [];
+    for (const socket of [first.socket, second.socket, first.socket, second.socket]) {
+      results.push(await send(socket, envelopeTo(bob)));
+    }
+    expect(results.map((r) => (r as { ok: boolean }).ok)).toEqual([true, true, true, false]);
+    expect(results[3]).toMatchObject({ ok: false, error: { code: "rate-limited", event: "send" } });
+    // Another address has its own bucket.
+    expect(await send((await peer(url)).socket, envelopeTo(bob))).toMatchObject({ ok: true });
+  });
+
+  it("[LM7] caps open connections per client IP (from X-Forwarded-For behind trusted proxies) and counts refusals", async () => {
+    const { url, relay: running } = await relay({ maxConnectionsPerIp: 2, trustProxyHops: 1 });
+    const from = (ip: string) => ({ extraHeaders: { "X-Forwarded-For": `203.0.113.9, ${ip}` } });
+    const opened = [client(url, from("198.51.100.1")), client(url, from("198.51.100.1"))];
+    await Promise.all(opened.map((socket) => once(socket, "challenge")));
+    const third = client(url, from("198.51.100.1"));
+    // Refused at the WebSocket upgrade (HTTP 403), which a browser reports only as a failed connection.
+    await once<Error>(third, "connect_error");
+    // Another client IP is unaffected; a slot frees when a connection closes.
+    await once(client(url, from("198.51.100.2")), "challenge");
+    opened[0]!.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await once(client(url, from("198.51.100.1")), "challenge");
+    const metrics = await running.metrics.registry.getSingleMetricAsString("parley_rejections_total");
+    expect(metrics).toContain('parley_rejections_total{reason="connection-limit"} 1');
+  });
+});
+
+describe("client IP", () => {
+  const request = (remoteAddress: string, forwarded?: string) =>
+    ({
+      socket: { remoteAddress },
+      headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded },
+    }) as unknown as IncomingMessage;
+
+  it("[LM7] takes the peer address, or the n-th from the right of X-Forwarded-For with n trusted proxies", () => {
+    expect(clientIp(request("10.0.0.5", "1.2.3.4"), 0)).toBe("10.0.0.5");
+    expect(clientIp(request("10.0.0.5", "6.6.6.6, 1.2.3.4"), 1)).toBe("1.2.3.4");
+    expect(clientIp(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.4"), 2)).toBe("1.2.3.4");
+    // Missing or too short a header: the peer, never a client-chosen value.
+    expect(clientIp(request("10.0.0.5"), 1)).toBe("10.0.0.5");
+    expect(clientIp(request("10.0.0.5", "1.2.3.4"), 2)).toBe("10.0.0.5");
   });
 });

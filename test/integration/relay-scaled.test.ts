@@ -1,0 +1,206 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { addressOf } from "../../src/protocol/crypto";
+import type { Envelope } from "../../src/protocol/envelope";
+import { startServer, type RunningServer, type StartServerOptions } from "../../src/relay/server";
+import { captureLogger, envelopeTo, relayHarness, WAIT_MS, type Peer } from "./support";
+import { startRedis, type RedisProcess } from "./redis";
+
+/**
+ * Scaled mode as it runs: several relay instances against one real
+ * redis-server (started by the test on a free port), clients on different
+ * instances, and Redis itself stopped and restarted under them.
+ */
+const { peer } = relayHarness();
+const emptyStatic = mkdtempSync(path.join(tmpdir(), "parley-static-"));
+let redis: RedisProcess;
+let servers: RunningServer[] = [];
+
+beforeEach(async () => {
+  redis = await startRedis({ persistent: true });
+});
+
+afterEach(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+  servers = [];
+  await redis.dispose();
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`until: ${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** One relay instance as `main.ts` runs it (HTTP endpoints included), in scaled mode. */
+async function instance(options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
+  const started = await startServer({
+    port: 0,
+    host: "127.0.0.1",
+    staticDir: emptyStatic,
+    logger: captureLogger().logger,
+    redisUrl: redis.url,
+    ...options,
+  });
+  servers.push(started);
+  await until(() => started.relay.ready(), "the instance is ready");
+  return started;
+}
+
+async function send(from: Peer, envelope: Envelope): Promise<unknown> {
+  return from.socket.timeout(WAIT_MS).emitWithAck("send", envelope);
+}
+
+const stored = (envelope: Envelope) => ({ ok: true, id: envelope.id, status: "stored" });
+
+async function readyz(url: string): Promise<number> {
+  return (await fetch(`${url}/readyz`)).status;
+}
+
+describe("scaled relay (Redis)", () => {
+  it("[RS1] routes between instances: a sender on one instance reaches a recipient online on another", async () => {
+    const [one, two, three] = [await instance(), await instance(), await instance()];
+    const alice = await peer(one.url);
+    const bob = await peer(two.url);
+    const carol = await peer(three.url);
+    const toBob = envelopeTo(bob.address);
+    expect(await send(alice, toBob)).toEqual(stored(toBob));
+    expect(await bob.inbox.next()).toEqual(toBob);
+    const toAlice = envelopeTo(alice.address);
+    expect(await send(carol, toAlice)).toEqual(stored(toAlice));
+    expect(await alice.inbox.next()).toEqual(toAlice);
+  });
+
+  it("[RS2] keeps mail for an offline recipient in Redis: stored through instance 3, drained on instance 1, in order", async () => {
+    const [one, , three] = [await instance(), await instance(), await instance()];
+    const alice = await peer(three.url);
+    const bob = (await peer(one.url)).identity;
+    const sent = [];
+    for (let i = 0; i < 5; i++) {
+      const envelope = envelopeTo(addressOf(bob.signing.publicKey));
+      expect(await send(alice, envelope)).toEqual(stored(envelope));
+      sent.push(envelope);
+    }
+    const later = await peer(one.url, bob);
+    const received = [];
+    for (let i = 0; i < 5; i++) received.push(await later.inbox.next());
+    expect(received.map((e) => e.id)).toEqual(sent.map((e) => e.id));
+  });
+
+  it("[RS3] an ack on one instance deletes the envelope for all: a reconnect elsewhere gets nothing again", async () => {
+    const [one, two] = [await instance(), await instance()];
+    const alice = await peer(one.url);
+    const bob = await peer(one.url);
+    const envelope = envelopeTo(bob.address);
+    await send(alice, envelope);
+    await bob.inbox.next();
+    bob.socket.emit("ack", [envelope.id]);
+    await until(
+      async () => (await two.relay.metrics.registry.getSingleMetricAsString("parley_mailbox_depth")).endsWith(" 0"),
+      "the mailbox is empty",
+    );
+    const again = await peer(two.url, bob.identity);
+    const marker = envelopeTo(bob.address);
+    await send(alice, marker);
+    // The marker arrives live after the (empty) drain: had the acked envelope been kept, it would come first.
+    expect((await again.inbox.next()).id).toBe(marker.id);
+  });
+
+  it("[RS4] enforces per-address and global caps in Redis and expires envelopes after the TTL", async () => {
+    const small = await instance({ mailboxLimits: { maxEnvelopes: 2, maxTotalEnvelopes: 3, ttlMs: 60_000 } });
+    const alice = await peer(small.url);
+    const bob = (await peer(small.url)).address;
+    const carol = (await peer(small.url)).address;
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await send(alice, envelopeTo(bob)));
+    expect(results.map((r) => (r as { ok: boolean }).ok)).toEqual([true, true, false]);
+    expect(results[2]).toMatchObject({
+      ok: false,
+      error: { code: "mailbox-full", message: "the recipient's mailbox is full" },
+    });
+    expect(await send(alice, envelopeTo(carol))).toMatchObject({ ok: true });
+    expect(await send(alice, envelopeTo(carol))).toMatchObject({
+      ok: false,
+      error: { code: "mailbox-full", message: "the relay's storage is full" },
+    });
+
+    const brief = await instance({ mailboxLimits: { ttlMs: 150 } });
+    const dave = await peer(brief.url);
+    const erin = (await peer(brief.url)).identity;
+    await send(dave, envelopeTo(addressOf(erin.signing.publicKey)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Expired envelopes are dropped when their mailbox is next read, and the totals shrink with them.
+    const back = await peer(brief.url, erin);
+    const marker = envelopeTo(back.address);
+    await send(dave, marker);
+    expect((await back.inbox.next()).id).toBe(marker.id);
+  });
+
+  it("[RS5] with Redis down: not ready, sends refused as unavailable, nothing crashes; back up: ready and routing", async () => {
+    const [one, two] = [await instance(), await instance()];
+    const alice = await peer(one.url);
+    const bob = await peer(two.url);
+    expect(await readyz(one.url)).toBe(200);
+
+    await redis.stop("SIGKILL");
+    await until(async () => (await readyz(one.url)) === 503, "readyz reports not ready");
+    const refused = await send(alice, envelopeTo(bob.address));
+    expect(refused).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    expect(await fetch(`${one.url}/healthz`).then((r) => r.status)).toBe(200);
+
+    await redis.restart();
+    await until(async () => (await readyz(one.url)) === 200 && (await readyz(two.url)) === 200, "ready again", 10_000);
+    // The adapter subscribed again after the reconnect: a push still crosses instances.
+    const envelope = envelopeTo(bob.address);
+    await until(async () => ((await send(alice, envelope)) as { ok: boolean }).ok, "a send is stored again");
+    expect(await bob.inbox.next()).toEqual(envelope);
+  });
+
+  it("[RS6] a Redis restart with persistence loses no acknowledged envelope, and clients recover within 5 s", async () => {
+    const one = await instance();
+    const alice = await peer(one.url);
+    const bob = (await peer(one.url)).identity;
+    const before = [];
+    for (let i = 0; i < 20; i++) {
+      const envelope = envelopeTo(addressOf(bob.signing.publicKey));
+      expect(await send(alice, envelope)).toEqual(stored(envelope));
+      before.push(envelope.id);
+    }
+    await redis.stop("SIGKILL");
+    const restartedAt = Date.now();
+    await redis.restart();
+    await until(() => one.relay.ready(), "the instance reconnects to Redis", 5_000);
+    expect(Date.now() - restartedAt).toBeLessThan(5_000);
+    const back = await peer(one.url, bob);
+    const received = [];
+    for (let i = 0; i < 20; i++) received.push((await back.inbox.next()).id);
+    expect(received).toEqual(before);
+  });
+
+  it("[OP2] counts what it does in /metrics: connections, stored, delivered, acked, depth, rejections by reason, latency", async () => {
+    const one = await instance();
+    const alice = await peer(one.url);
+    const bob = await peer(one.url);
+    const envelope = envelopeTo(bob.address);
+    await send(alice, envelope);
+    await bob.inbox.next();
+    bob.socket.emit("ack", [envelope.id]);
+    alice.socket.emit("nonsense", {});
+    await until(async () => (await metrics(one.url)).includes("parley_envelopes_acked_total 1"), "the ack is counted");
+    const text = await metrics(one.url);
+    expect(text).toContain("parley_connections 2");
+    expect(text).toContain("parley_envelopes_stored_total 1");
+    expect(text).toContain("parley_envelopes_delivered_total 1");
+    expect(text).toContain('parley_rejections_total{reason="unknown-event"} 1');
+    expect(text).toMatch(/parley_delivery_latency_seconds_count 1/);
+    expect(text).toContain("parley_mailbox_depth 0");
+  });
+});
+
+async function metrics(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
