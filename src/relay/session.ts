@@ -22,6 +22,9 @@ import type { RelayMetrics } from "./metrics";
 import { createTokenBucket, type AddressLimiter, type RateLimit } from "./rate-limit";
 
 export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/** An incoming event and whether it has been answered yet (see `answerable`). */
+type Answerable = { -readonly [K in keyof InboundEvent]: InboundEvent[K] } & { answered: boolean };
 export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export type SessionContext = {
@@ -61,14 +64,37 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
   let lastRateNoticeAt = Number.NEGATIVE_INFINITY;
   let lastRateLogAt = Number.NEGATIVE_INFINITY;
 
+  /**
+   * An event whose callback runs at most once and never throws into the relay:
+   * a handler that fails after answering must not answer again (ER1), and a
+   * callback that throws must not become a second failure.
+   */
+  const answerable = (event: InboundEvent): Answerable => {
+    const guarded: Answerable = { ...event, answered: false };
+    const reply = event.reply;
+    if (reply === undefined) return guarded;
+    guarded.reply = (result) => {
+      if (guarded.answered) return;
+      guarded.answered = true;
+      try {
+        reply(result);
+      } catch (error) {
+        logger.warn({ event: "reply-failed", ...describeFailure(error) }, "a client's callback threw");
+      }
+    };
+    return guarded;
+  };
+
   /** Every rejection is answered once: through the callback when the client asked for one, else as `relay:error`. */
-  const reject = (event: InboundEvent, error: RelayError): void => {
+  const reject = (event: Answerable, error: RelayError): void => {
+    if (event.answered) return;
     // Unknown event names are chosen by the client, so they are not copied into logs.
     const name = isClientEvent(event.name) ? event.name : "other";
     logger.info({ event: "rejected", code: error.code, name }, "event refused");
     ctx.metrics.rejections.inc({ reason: error.code });
-    if (event.reply !== undefined) event.reply({ ok: false, error });
-    else socket.emit("relay:error", error);
+    if (event.reply !== undefined) return event.reply({ ok: false, error });
+    event.answered = true;
+    socket.emit("relay:error", error);
   };
 
   const authTimer = setTimeout(() => {
@@ -83,7 +109,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     releaseAddress?.();
   });
 
-  const onAuth = async (event: InboundEvent, payload: unknown): Promise<void> => {
+  const onAuth = async (event: Answerable, payload: unknown): Promise<void> => {
     if (address !== undefined) {
       return reject(
         event,
@@ -129,7 +155,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     }
   };
 
-  const onSend = async (event: InboundEvent, payload: unknown): Promise<void> => {
+  const onSend = async (event: Answerable, payload: unknown): Promise<void> => {
     const checked = validateEnvelope(payload);
     if (!checked.ok) return reject(event, envelopeRelayError(checked.error, envelopeIdOf(payload)));
     const envelope = checked.value;
@@ -158,7 +184,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     logger.info({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
   };
 
-  const onAck = async (event: InboundEvent, payload: unknown, owner: Address): Promise<void> => {
+  const onAck = async (event: Answerable, payload: unknown, owner: Address): Promise<void> => {
     const ids = parseAckIds(payload);
     if (!ids.ok) return reject(event, ids.error);
     const storedAt = await mailbox.ack(owner, ids.value);
@@ -167,19 +193,23 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     for (const time of storedAt) ctx.metrics.deliveryLatency.observe(Math.max(0, at - time) / 1000);
   };
 
-  const run = (event: InboundEvent, handler: () => Promise<void>): void => {
+  const run = (event: Answerable, handler: () => Promise<void>): void => {
     const running = handler().catch((error: unknown) => {
-      logger.warn({ event: "handler-failed", name: event.name, ...describeFailure(error) }, "event handler failed");
-      reject(
-        event,
-        relayError("unavailable", "the relay could not handle this event; retry later", { event: event.name }),
-      );
+      try {
+        logger.warn({ event: "handler-failed", name: event.name, ...describeFailure(error) }, "event handler failed");
+        reject(
+          event,
+          relayError("unavailable", "the relay could not handle this event; retry later", { event: event.name }),
+        );
+      } catch {
+        // The socket is gone or the logger failed: nothing more to tell anyone, and this promise must not reject.
+      }
     });
     ctx.inFlight.add(running);
     void running.finally(() => ctx.inFlight.delete(running));
   };
 
-  const dispatch = (event: InboundEvent): void => {
+  const dispatch = (event: Answerable): void => {
     // socket.io calls `onAny` listeners even for packets that arrive after the socket was closed.
     if (socket.disconnected) return;
     if (!bucket.take()) {
@@ -221,7 +251,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
 
   socket.onAny((eventName: unknown, ...args: unknown[]) => {
     try {
-      dispatch(splitEvent(eventName, args));
+      dispatch(answerable(splitEvent(eventName, args)));
     } catch (error) {
       logger.warn({ event: "dispatch-failed", ...describeFailure(error) }, "event dispatch failed");
       try {
