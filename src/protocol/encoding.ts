@@ -55,8 +55,19 @@ export function decodeBase64Url(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Whether `text` is canonical unpadded base64url — exactly when
+ * `decodeBase64Url` would succeed — without decoding it: the relay checks
+ * every ciphertext this way, and decoding 64 KiB to answer yes or no was a
+ * quarter of its time per message.
+ */
 export function isBase64Url(text: string): boolean {
-  return decodeBase64Url(text) !== undefined;
+  const rest = text.length % 4;
+  if (rest === 1 || !BASE64URL_PATTERN.test(text)) return false;
+  if (rest === 0) return true;
+  // The last character carries 4 (rest 2) or 2 (rest 3) unused low bits, which must be zero.
+  const last = LOOKUP[text.charCodeAt(text.length - 1)]!;
+  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
 }
 
 /**

@@ -181,7 +181,7 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     const result: SendResult = { ok: true, id: envelope.id, status: "stored" };
     event.reply?.(result);
     // The recipient is deliberately not logged per message: logs would outlive the mailbox TTL.
-    logger.info({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
+    logger.debug({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
   };
 
   const onAck = async (event: Answerable, payload: unknown, owner: Address): Promise<void> => {

@@ -25,7 +25,7 @@ export function useBrowserHarness(): Harness {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: "127.0.0.1", staticDir, logger: { info() {}, warn() {} } });
+    server = await startServer({ port: 0, host: "127.0.0.1", staticDir, logger: { debug() {}, info() {}, warn() {} } });
     browser = await launchChromium();
   });
 

@@ -29,7 +29,7 @@ import type { ConnectRelay } from "../../src/web/runtime/relay";
 export const DAY = 86_400_000;
 // A fixed Wednesday 09:00 UTC, so "tomorrow at 3pm" is a weekday whatever day the suite runs.
 export const NOW = Date.UTC(2026, 10, 18, 9, 0);
-const quiet = { info() {}, warn() {} };
+const quiet = { debug() {}, info() {}, warn() {} };
 
 let server: Awaited<ReturnType<typeof startServer>> | undefined;
 const running: Parley[] = [];

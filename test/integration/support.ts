@@ -67,13 +67,14 @@ export function recorder<T = unknown>(socket: Socket, event: string) {
   };
 }
 
-export type CapturedLog = { readonly level: "info" | "warn"; readonly fields: LogFields; readonly msg: string };
+export type CapturedLog = { readonly level: "debug" | "info" | "warn"; readonly fields: LogFields; readonly msg: string };
 
 export function captureLogger(): { logger: Logger; lines: CapturedLog[]; text(): string } {
   const lines: CapturedLog[] = [];
   return {
     lines,
     logger: {
+      debug: (fields, msg) => lines.push({ level: "debug", fields, msg }),
       info: (fields, msg) => lines.push({ level: "info", fields, msg }),
       warn: (fields, msg) => lines.push({ level: "warn", fields, msg }),
     },

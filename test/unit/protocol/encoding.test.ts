@@ -68,6 +68,18 @@ describe("base64url", () => {
     expect(decodeBase64Url("AA")).toEqual(Uint8Array.of(0));
   });
 
+  it("[EC6] isBase64Url answers exactly as decoding would, for every length and last character, without decoding", () => {
+    const prng = createPrng(66);
+    const alphabetPlus = `${ALPHABET}=+/ .\u00e9`;
+    for (let n = 0; n < 4_000; n++) {
+      const length = prng.int(13);
+      let text = "";
+      // Mostly valid characters, so canonical and non-canonical endings both come up often.
+      for (let c = 0; c < length; c++) text += alphabetPlus[prng.int(prng.int(10) === 0 ? alphabetPlus.length : 64)];
+      expect(isBase64Url(text), JSON.stringify(text)).toBe(decodeBase64Url(text) !== undefined);
+    }
+  });
+
   it("[EC3] rejects characters outside the URL-safe alphabet, padding and impossible lengths", () => {
     for (const text of [
       "AA==",

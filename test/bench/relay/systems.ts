@@ -1,0 +1,116 @@
+import type { ServerConfig, ServerKind } from "./workload";
+
+/** A system under test: one server process (embedded) or two sharing a redis-server (scaled). */
+export type System = {
+  readonly key: string;
+  readonly label: string;
+  readonly kind: ServerKind;
+  readonly scaled: boolean;
+  /** The system this one is compared with. */
+  readonly baseline?: string;
+  /** A variant run to explain a result, not one the issue names. */
+  readonly diagnostic?: boolean;
+  readonly phases: readonly Phase[];
+  readonly config?: Partial<ServerConfig>;
+  /** Scaled mode only: Redis with its append-only file (as in production) or without (a diagnostic). */
+  readonly redisAof?: boolean;
+  /** A diagnostic: the relay with patch/encoding.ts for src/protocol/encoding.ts (isBase64Url without decoding). */
+  readonly patchedBase64?: boolean;
+  /** Diagnostics run only when one of these goals was missed (or when --only names them). */
+  readonly when?: readonly GoalKey[];
+};
+
+export type Phase = "idle" | "heap" | "saturation" | "latency" | "profile";
+
+/** The issue's goals (see report.ts). */
+export type GoalKey = "embedded-sio" | "embedded-ws" | "scaled-sio" | "scaled-p99" | "rss";
+
+export const SYSTEMS: readonly System[] = [
+  { key: "ws", label: "raw ws forwarder", kind: "ws", scaled: false, phases: ["idle", "saturation", "latency"] },
+  {
+    key: "sio",
+    label: "plain Socket.io",
+    kind: "sio",
+    scaled: false,
+    baseline: "ws",
+    phases: ["idle", "saturation", "latency"],
+  },
+  {
+    key: "parley",
+    label: "Parley embedded",
+    kind: "parley",
+    scaled: false,
+    baseline: "sio",
+    phases: ["idle", "saturation", "latency", "profile"],
+  },
+  {
+    key: "sio-redis",
+    label: "2× Socket.io + Redis adapter",
+    kind: "sio",
+    scaled: true,
+    baseline: "sio",
+    phases: ["saturation", "latency"],
+  },
+  {
+    key: "parley-redis",
+    label: "2× Parley scaled (Redis)",
+    kind: "parley",
+    scaled: true,
+    baseline: "sio-redis",
+    phases: ["saturation", "latency", "profile"],
+  },
+  {
+    key: "parley-warn",
+    label: "Parley embedded, LOG_LEVEL=warn",
+    kind: "parley",
+    scaled: false,
+    baseline: "parley",
+    diagnostic: true,
+    phases: ["saturation"],
+    config: { logLevel: "warn" },
+    when: ["embedded-sio", "embedded-ws", "scaled-sio"],
+  },
+  {
+    key: "parley-fixed",
+    label: "Parley embedded, LOG_LEVEL=warn + base64url check without decoding",
+    kind: "parley",
+    scaled: false,
+    baseline: "parley",
+    diagnostic: true,
+    phases: ["saturation"],
+    config: { logLevel: "warn" },
+    patchedBase64: true,
+    when: ["embedded-sio", "embedded-ws", "scaled-sio"],
+  },
+  {
+    key: "parley-redis-no-aof",
+    label: "2× Parley scaled, Redis without AOF",
+    kind: "parley",
+    scaled: true,
+    redisAof: false,
+    baseline: "parley-redis",
+    diagnostic: true,
+    phases: ["latency"],
+    when: ["scaled-p99"],
+  },
+  {
+    key: "sio-heap",
+    label: "plain Socket.io, heap snapshots",
+    kind: "sio",
+    scaled: false,
+    baseline: "sio",
+    diagnostic: true,
+    phases: ["heap"],
+    when: ["rss"],
+  },
+  {
+    key: "parley-heap",
+    label: "Parley embedded, heap snapshots",
+    kind: "parley",
+    scaled: false,
+    baseline: "sio-heap",
+    diagnostic: true,
+    phases: ["heap"],
+    when: ["rss"],
+  },
+];
