@@ -26,6 +26,20 @@ export {
   type WorkingHours,
 } from "./scheduling/slots";
 export { formatInstant, formatSlot } from "./scheduling/format";
+// Multi-party slot search and ranking (docs/protocol.md §3, SR).
+export {
+  DEFAULT_SEARCH_STEP_MINUTES,
+  fitSlots,
+  intersectFree,
+  MIN_USEFUL_GAP_MINUTES,
+  pickBest,
+  SCORE_WEIGHTS,
+  searchSlots,
+  SOONNESS_HALF_LIFE_DAYS,
+  toSlots,
+  type RankedSlot,
+  type SearchSlotsOptions,
+} from "./scheduling/search";
 export {
   parseCommand,
   type Contact,
@@ -55,3 +69,30 @@ export {
   type Step,
   type TranscriptEntry,
 } from "./negotiation";
+// Availability: preferences, calendar expansion, free time and the owner's explanations (docs/protocol.md §3, AV).
+export {
+  computeAvailability,
+  DEFAULT_PREFERENCES,
+  describeUnavailability,
+  expandEvents,
+  explain,
+  MAX_OCCURRENCES_PER_EVENT,
+  parsePreferences,
+  PREFERENCE_LIMITS,
+  redactedReason,
+  type Availability,
+  type AvailabilityInput,
+  type BusyInterval,
+  type CalendarEvent,
+  type EventTime,
+  type ExpandOptions,
+  type ExplainInput,
+  type MeetingTime,
+  type MinuteRange,
+  type Preferences,
+  type PreferencesError,
+  type Recurrence,
+  type Transparency,
+  type Unavailability,
+  type Weekday,
+} from "./availability";

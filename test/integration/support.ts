@@ -67,7 +67,11 @@ export function recorder<T = unknown>(socket: Socket, event: string) {
   };
 }
 
-export type CapturedLog = { readonly level: "debug" | "info" | "warn"; readonly fields: LogFields; readonly msg: string };
+export type CapturedLog = {
+  readonly level: "debug" | "info" | "warn";
+  readonly fields: LogFields;
+  readonly msg: string;
+};
 
 export function captureLogger(): { logger: Logger; lines: CapturedLog[]; text(): string } {
   const lines: CapturedLog[] = [];
