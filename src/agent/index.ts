@@ -79,6 +79,7 @@ export {
   MAX_OCCURRENCES_PER_EVENT,
   parsePreferences,
   PREFERENCE_LIMITS,
+  WEEKDAYS,
   redactedReason,
   type Availability,
   type AvailabilityInput,

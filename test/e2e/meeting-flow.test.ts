@@ -44,8 +44,11 @@ describe("two people agree on a meeting", () => {
     // The section tabs follow the ARIA tabs pattern: arrows move the selection and the focus.
     await alice.getByRole("tab", { name: "Assistant" }).focus();
     await alice.keyboard.press("ArrowLeft");
-    expect(await alice.getByRole("tab", { name: "Contacts" }).getAttribute("aria-selected")).toBe("true");
-    expect(await alice.evaluate(() => document.activeElement?.id)).toBe("tab-Contacts");
+    expect(await alice.getByRole("tab", { name: "Settings" }).getAttribute("aria-selected")).toBe("true");
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe("tab-Settings");
+    // The settings screen opens with the defaults: Monday to Friday, 09:00–17:00.
+    expect(await alice.getByLabel("Monday from").inputValue()).toBe("09:00");
+    expect(await alice.getByLabel("Saturday from").count()).toBe(0);
 
     await openTab(alice, "Contacts");
     await alice.getByRole("button", { name: "Create invite link" }).click();

@@ -263,4 +263,28 @@ describe("the web runtime over a real relay", () => {
     expect(rejected.transcript.at(-1)?.message.data).toEqual({ type: "decline", reason: "not-available" });
     expect(JSON.stringify(rejected)).not.toContain("Offsite");
   });
+
+  it("[AP15] the assistant searches within the human's saved preferences; invalid ones are refused with a notice", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    await alice.parley.savePreferences({
+      timeZone: "Europe/London",
+      workingHours: { 1: [{ startMinute: 25 * 60, endMinute: 0 }] },
+    });
+    expect(alice.parley.store.getState().notice).toMatch(/^Those preferences were not saved: /);
+    expect(await alice.db.settings.count()).toBe(0);
+
+    // Only Mondays, 13:00–14:00 London time.
+    await alice.parley.savePreferences({
+      timeZone: "Europe/London",
+      workingHours: { 1: [{ startMinute: 780, endMinute: 840 }] },
+    });
+    expect(alice.parley.store.getState().preferences.workingHours[1]).toEqual([{ startMinute: 780, endMinute: 840 }]);
+    await alice.parley.say("find 30 minutes with Bob next week");
+    const waiting = await until(bob.parley, (s) => s.meetings.some((m) => m.state === "input-required"));
+    const monday = Date.UTC(2026, 10, 23, 13, 0);
+    const proposed = waiting.meetings[0]!.proposed;
+    expect(proposed.length).toBeGreaterThan(0);
+    expect(proposed.every((slot) => slot.start >= monday && slot.end <= monday + 3_600_000)).toBe(true);
+  });
 });

@@ -7,12 +7,13 @@ import { CalendarView } from "./CalendarView";
 import { Approvals } from "./Approvals";
 import { Conversations } from "./Conversations";
 import { Contacts } from "./Contacts";
+import { Settings } from "./Settings";
 import { Notice } from "./Notice";
 import { SectionBoundary } from "./SectionBoundary";
 import { useApprovalAlerts } from "./use-approval-alerts";
 import { waitingApprovals } from "../state/selectors";
 
-const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts"] as const;
+const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts", "Settings"] as const;
 type Tab = (typeof TABS)[number];
 
 /** Left/Right (and Home/End) move between sections and focus the new tab. */
@@ -85,6 +86,7 @@ export function Shell() {
           {tab === "Approvals" && <Approvals />}
           {tab === "Conversations" && <Conversations />}
           {tab === "Contacts" && <Contacts />}
+          {tab === "Settings" && <Settings />}
         </SectionBoundary>
       </main>
     </div>

@@ -1,4 +1,15 @@
-import { DEFAULT_WORKING_HOURS, findFreeSlots, formatSlot, parseCommand, propose } from "../../agent";
+import {
+  computeAvailability,
+  formatSlot,
+  parseCommand,
+  propose,
+  searchSlots,
+  toSlots,
+  WEEKDAYS,
+  type PartOfDay,
+  type Preferences,
+} from "../../agent";
+import { readPreferences } from "../storage/read";
 import { readContacts } from "../storage/read";
 import type { Session } from "./context";
 import { busyIntervals, commitStep, contextFrom, type Decision } from "./meetings";
@@ -49,15 +60,29 @@ async function plan(session: Session, text: string): Promise<Decision> {
     }
     slots = [intent.exact];
   } else {
-    slots = findFreeSlots({
-      busy,
+    const preferences = await readPreferences(session.db, session.timeZone);
+    const availability = computeAvailability({
+      preferences: intent.partOfDay === undefined ? preferences : forPartOfDay(preferences, intent.partOfDay),
+      // Local events are plain busy blocks; damaged rows' readable times are in `busy` too (fail closed).
+      events: busy.map((interval, i) => ({
+        id: `busy-${i}`,
+        title: "",
+        time: { kind: "timed", start: interval.start, end: interval.end },
+        transparency: "busy",
+      })),
+      meetings: [],
       window: intent.window,
-      durationMinutes: intent.durationMinutes,
-      workingHours: DEFAULT_WORKING_HOURS(session.timeZone),
       now: session.now(),
-      limit: 3,
-      ...(intent.partOfDay === undefined ? {} : { partOfDay: intent.partOfDay }),
     });
+    slots = toSlots(
+      searchSlots({
+        availabilities: [availability],
+        durationMinutes: intent.durationMinutes,
+        window: intent.window,
+        now: session.now(),
+        limit: 3,
+      }),
+    );
     if (slots.length === 0) {
       return answer(`You have no free ${intent.durationMinutes} minutes in that period within your working hours.`);
     }
@@ -73,4 +98,30 @@ async function plan(session: Session, text: string): Promise<Decision> {
     context,
   );
   return { kind: "step", contact, step };
+}
+
+/** Local minutes of each part of the day; evenings go past working hours, as people asking for one mean. */
+const PART_MINUTES: Record<PartOfDay, { start: number; end: number }> = {
+  morning: { start: 0, end: 12 * 60 },
+  afternoon: { start: 12 * 60, end: 17 * 60 },
+  evening: { start: 17 * 60, end: 22 * 60 },
+};
+
+/** The preferences with each working day narrowed to the part of the day the human asked for. */
+function forPartOfDay(preferences: Preferences, part: PartOfDay): Preferences {
+  const { start, end } = PART_MINUTES[part];
+  const workingHours = { ...preferences.workingHours };
+  for (const day of WEEKDAYS) {
+    const ranges = preferences.workingHours[day];
+    if (ranges.length === 0) continue;
+    workingHours[day] =
+      part === "evening"
+        ? [{ startMinute: start, endMinute: end }]
+        : ranges.flatMap((r) => {
+            const from = Math.max(r.startMinute, start);
+            const to = Math.min(r.endMinute, end);
+            return from < to ? [{ startMinute: from, endMinute: to }] : [];
+          });
+  }
+  return { ...preferences, workingHours };
 }

@@ -25,7 +25,7 @@ import { addChat, refresh } from "./view";
 /** The tables a negotiation step reads and writes; every step runs in one transaction over them. */
 export const stepTables = (session: Session) => {
   const { db } = session;
-  return [db.meetings, db.events, db.outbox, db.chat, db.held, ...sessionTables(session)];
+  return [db.meetings, db.events, db.outbox, db.chat, db.held, db.settings, ...sessionTables(session)];
 };
 
 /** Busy time on this device: calendar events plus meetings confirmed or being confirmed, except `excluding`. */

@@ -23,6 +23,7 @@ import type { Runtime, Session } from "./context";
 import { handleCommand } from "./assistant";
 import { handleEnvelope } from "./inbound";
 import { removeContact, unverifyContact, verifyContact } from "./contacts";
+import { savePreferences } from "./preferences";
 import { approveMeeting, cancelMeeting, declineMeeting, expireDue } from "./meetings";
 import { flushOutbox } from "./outbound";
 import { loadIdentityRow, refresh } from "./view";
@@ -226,6 +227,9 @@ export function createParley(deps: ParleyDeps) {
     decline: (meetingId: string) => declineMeeting(requireSession("decline"), meetingId),
     cancel: (meetingId: string) => cancelMeeting(requireSession("cancel"), meetingId),
     dismissNotice: () => store.setState({ notice: undefined }),
+    savePreferences: async (value: unknown) => {
+      store.setState({ notice: await savePreferences(requireSession("savePreferences"), value) });
+    },
     verifyContact: async (address: Address) => {
       store.setState({ notice: await verifyContact(requireSession("verifyContact"), address) });
     },

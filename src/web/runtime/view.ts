@@ -7,6 +7,7 @@ import {
   outboxRowSchema,
   parseRows,
 } from "../storage/rows";
+import { readPreferences } from "../storage/read";
 import type { Runtime } from "./context";
 import { encodeBase64Url } from "../../protocol/encoding";
 
@@ -61,7 +62,9 @@ async function snapshot(runtime: Runtime): Promise<void> {
         db.outbox.toArray(),
       ]),
   );
+  const preferences = await readPreferences(db, runtime.timeZone);
   runtime.store.setState({
+    preferences,
     contacts: parseRows(contactRowSchema, contacts, "contacts"),
     events: parseRows(eventRowSchema, events, "events"),
     meetings: parseRows(meetingRowSchema, meetings, "meetings"),

@@ -1,5 +1,6 @@
 import { createStore } from "zustand/vanilla";
 import type { Address } from "../../protocol/address";
+import { DEFAULT_PREFERENCES, type Preferences } from "../../agent";
 import type { ChatRow, ContactRow, EventRow, MeetingRow } from "../storage/rows";
 
 /**
@@ -31,9 +32,11 @@ export type AppState = {
   readonly inviteLink?: string | undefined;
   /** One line for the human: what just happened or what went wrong. */
   readonly notice?: string | undefined;
+  /** Scheduling preferences as stored (or the defaults). */
+  readonly preferences: Preferences;
 };
 
-const initialState: Omit<AppState, "timeZone"> = {
+const initialState: Omit<AppState, "timeZone" | "preferences"> = {
   phase: "loading",
   contacts: [],
   events: [],
@@ -44,5 +47,6 @@ const initialState: Omit<AppState, "timeZone"> = {
   otherTab: false,
 };
 
-export const createAppStore = (timeZone: string) => createStore<AppState>()(() => ({ ...initialState, timeZone }));
+export const createAppStore = (timeZone: string) =>
+  createStore<AppState>()(() => ({ ...initialState, timeZone, preferences: DEFAULT_PREFERENCES(timeZone) }));
 export type AppStore = ReturnType<typeof createAppStore>;

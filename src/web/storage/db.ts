@@ -11,6 +11,7 @@ import type {
   OutboxRow,
   SeenRow,
   SessionRow,
+  SettingsRow,
   SignedPrekeyRow,
 } from "./rows";
 
@@ -32,6 +33,7 @@ export class ParleyDb extends Dexie {
   signedPrekeys!: EntityTable<SignedPrekeyRow, "id">;
   ended!: EntityTable<EndedRow, "address">;
   held!: EntityTable<HeldRow, "id">;
+  settings!: EntityTable<SettingsRow, "id">;
 
   constructor(name = "parley") {
     super(name);
@@ -68,5 +70,7 @@ export class ParleyDb extends Dexie {
             if (typeof row["verified"] !== "boolean") row["verified"] = false;
           });
       });
+    // Scheduling preferences; absent until the human saves some (the defaults apply meanwhile).
+    this.version(3).stores({ settings: "id" });
   }
 }

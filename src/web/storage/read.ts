@@ -1,6 +1,8 @@
 import type { Address } from "../../protocol/address";
 import type { ParleyDb } from "./db";
+import { DEFAULT_PREFERENCES, parsePreferences, type Preferences } from "../../agent";
 import {
+  settingsRowSchema,
   endedRowSchema,
   sessionRowSchema,
   signedPrekeyRowSchema,
@@ -51,6 +53,17 @@ export const readEnded = (db: ParleyDb, address: Address): Promise<Read<EndedRow
 
 export const readSignedPrekey = (db: ParleyDb, id: string): Promise<Read<SignedPrekeyRow>> =>
   readRow(() => db.signedPrekeys.get(id), signedPrekeyRowSchema, `signed prekey ${id}`);
+
+/** The stored scheduling preferences, or the defaults for `timeZone` when none (or only damaged ones) are stored. */
+export async function readPreferences(db: ParleyDb, timeZone: string): Promise<Preferences> {
+  const row = settingsRowSchema.safeParse(await db.settings.get("preferences"));
+  if (!row.success) return DEFAULT_PREFERENCES(timeZone);
+  const parsed = parsePreferences(row.data.value);
+  if (parsed.ok) return parsed.value;
+  // Written by another version or damaged: the defaults are safer than a guess, and saving replaces it.
+  console.warn("storage: stored preferences are invalid; using the defaults", parsed.error.issues[0]);
+  return DEFAULT_PREFERENCES(timeZone);
+}
 
 export async function readContacts(db: ParleyDb): Promise<ContactRow[]> {
   return parseRows(contactRowSchema, await db.contacts.orderBy("name").toArray(), "contacts");

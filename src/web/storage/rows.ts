@@ -157,3 +157,7 @@ export function parseRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], tab
   }
   return out;
 }
+
+/** The human's scheduling preferences, checked by the engine's own parser when read (`parsePreferences`). */
+export const settingsRowSchema = z.object({ id: z.literal("preferences"), value: z.unknown(), updatedAt: z.number() });
+export type SettingsRow = z.infer<typeof settingsRowSchema>;
