@@ -10,20 +10,32 @@ export type TokenBucket = {
 };
 
 export function createTokenBucket(limit: RateLimit, now: () => number): TokenBucket {
-  let tokens = limit.burst;
-  let updatedAt = now();
-  return {
-    take() {
-      const at = now();
-      // A clock that steps backwards must not drain or overfill the bucket.
-      const elapsedMs = Math.max(0, at - updatedAt);
-      updatedAt = at;
-      tokens = Math.min(limit.burst, tokens + (elapsedMs * limit.perSecond) / 1000);
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
+  return new Bucket(limit, now);
+}
+
+/** A class, not a closure: one per socket, and a prototype method costs nothing per instance. */
+class Bucket implements TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number,
+  ) {
+    this.tokens = limit.burst;
+    this.updatedAt = now();
+  }
+
+  take(): boolean {
+    const at = this.now();
+    // A clock that steps backwards must not drain or overfill the bucket.
+    const elapsedMs = Math.max(0, at - this.updatedAt);
+    this.updatedAt = at;
+    this.tokens = Math.min(this.limit.burst, this.tokens + (elapsedMs * this.limit.perSecond) / 1000);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { singlePayload, splitEvent, type InboundEvent } from "./inbound";
 import { addressPrefix, describeFailure, type Logger } from "./logger";
 import type { Mailbox } from "./mailbox";
 import type { RelayMetrics } from "./metrics";
-import { createTokenBucket, type AddressLimiter, type RateLimit } from "./rate-limit";
+import { createTokenBucket, type AddressLimiter, type RateLimit, type TokenBucket } from "./rate-limit";
 
 export type RelayServer = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -53,26 +53,83 @@ function isClientEvent(name: string): name is ClientEventName {
  * enters through one `onAny` listener, which rate-limits, rejects unknown and
  * unauthenticated events, and catches every failure, so nothing a client sends
  * can throw past it. The only state is this socket's: its challenge, address
- * and token bucket.
+ * and token bucket. A class rather than closures: with tens of thousands of
+ * idle sockets, handlers on the prototype cost memory once, not per socket.
  */
 export function startSession(ctx: SessionContext, socket: RelaySocket, origin: string): void {
-  const { logger, mailbox } = ctx;
-  const bucket = createTokenBucket(ctx.rateLimit, ctx.now);
-  let address: Address | undefined;
-  const firstNonce = encodeBase64Url(ctx.randomBytes(AUTH_CHALLENGE_BYTES));
-  let nonce: string | undefined = firstNonce;
-  let lastRateNoticeAt = Number.NEGATIVE_INFINITY;
-  let lastRateLogAt = Number.NEGATIVE_INFINITY;
+  new Session(ctx, socket, origin).start();
+}
+
+class Session {
+  private readonly bucket: TokenBucket;
+  private address: Address | undefined;
+  private nonce: string | undefined;
+  private lastRateNoticeAt = Number.NEGATIVE_INFINITY;
+  private lastRateLogAt = Number.NEGATIVE_INFINITY;
+  private authTimer: ReturnType<typeof setTimeout> | undefined;
+  private releaseAddress: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly socket: RelaySocket,
+    private readonly origin: string,
+  ) {
+    this.bucket = createTokenBucket(ctx.rateLimit, ctx.now);
+  }
+
+  start(): void {
+    const { ctx, socket } = this;
+    const nonce = encodeBase64Url(ctx.randomBytes(AUTH_CHALLENGE_BYTES));
+    this.nonce = nonce;
+    this.authTimer = setTimeout(() => this.authTimedOut(), ctx.authTimeoutMs);
+    socket.on("disconnect", () => this.closed());
+    socket.onAny((eventName: unknown, ...args: unknown[]) => this.received(eventName, args));
+    socket.emit("challenge", { v: PROTOCOL_VERSION, nonce, origin: this.origin });
+  }
+
+  private authTimedOut(): void {
+    this.authTimer = undefined;
+    if (this.address !== undefined) return;
+    this.ctx.logger.info({ event: "auth-timeout" }, "socket did not authenticate in time");
+    this.socket.emit("relay:error", relayError("unauthenticated", "authentication timed out"));
+    this.socket.disconnect(true);
+  }
+
+  private closed(): void {
+    this.clearAuthTimer();
+    this.releaseAddress?.();
+    this.releaseAddress = undefined;
+  }
+
+  private clearAuthTimer(): void {
+    if (this.authTimer !== undefined) clearTimeout(this.authTimer);
+    // Dropped, not only cleared: an idle socket should not keep its timer object alive.
+    this.authTimer = undefined;
+  }
+
+  private received(eventName: unknown, args: unknown[]): void {
+    try {
+      this.dispatch(this.answerable(splitEvent(eventName, args)));
+    } catch (error) {
+      this.ctx.logger.warn({ event: "dispatch-failed", ...describeFailure(error) }, "event dispatch failed");
+      try {
+        this.socket.emit("relay:error", relayError("unavailable", "the relay could not handle this event"));
+      } catch {
+        // Nothing more can be done for this socket; the relay and its other sockets carry on.
+      }
+    }
+  }
 
   /**
    * An event whose callback runs at most once and never throws into the relay:
    * a handler that fails after answering must not answer again (ER1), and a
    * callback that throws must not become a second failure.
    */
-  const answerable = (event: InboundEvent): Answerable => {
+  private answerable(event: InboundEvent): Answerable {
     const guarded: Answerable = { ...event, answered: false };
     const reply = event.reply;
     if (reply === undefined) return guarded;
+    const logger = this.ctx.logger;
     guarded.reply = (result) => {
       if (guarded.answered) return;
       guarded.answered = true;
@@ -83,44 +140,33 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
       }
     };
     return guarded;
-  };
+  }
 
   /** Every rejection is answered once: through the callback when the client asked for one, else as `relay:error`. */
-  const reject = (event: Answerable, error: RelayError): void => {
+  private reject(event: Answerable, error: RelayError): void {
     if (event.answered) return;
     // Unknown event names are chosen by the client, so they are not copied into logs.
     const name = isClientEvent(event.name) ? event.name : "other";
-    logger.info({ event: "rejected", code: error.code, name }, "event refused");
-    ctx.metrics.rejections.inc({ reason: error.code });
+    this.ctx.logger.info({ event: "rejected", code: error.code, name }, "event refused");
+    this.ctx.metrics.rejections.inc({ reason: error.code });
     if (event.reply !== undefined) return event.reply({ ok: false, error });
     event.answered = true;
-    socket.emit("relay:error", error);
-  };
+    this.socket.emit("relay:error", error);
+  }
 
-  const authTimer = setTimeout(() => {
-    if (address !== undefined) return;
-    logger.info({ event: "auth-timeout" }, "socket did not authenticate in time");
-    socket.emit("relay:error", relayError("unauthenticated", "authentication timed out"));
-    socket.disconnect(true);
-  }, ctx.authTimeoutMs);
-  let releaseAddress: (() => void) | undefined;
-  socket.on("disconnect", () => {
-    clearTimeout(authTimer);
-    releaseAddress?.();
-  });
-
-  const onAuth = async (event: Answerable, payload: unknown): Promise<void> => {
-    if (address !== undefined) {
-      return reject(
+  private async onAuth(event: Answerable, payload: unknown): Promise<void> {
+    const { ctx, socket } = this;
+    if (this.address !== undefined) {
+      return this.reject(
         event,
         relayError("already-authenticated", "this socket is already authenticated", { event: "auth" }),
       );
     }
     // One attempt per connection: the nonce is spent whatever the outcome, and a failure closes the socket.
-    const challenge = nonce;
-    nonce = undefined;
+    const challenge = this.nonce;
+    this.nonce = undefined;
     const fail = (error: RelayError): void => {
-      reject(event, error);
+      this.reject(event, error);
       socket.disconnect(true);
     };
     const parsed = parseAuthResponse(payload);
@@ -129,23 +175,23 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     if (challenge === undefined || key === undefined) {
       return fail(relayError("auth-failed", "no challenge is outstanding", { event: "auth" }));
     }
-    if (!verifyEd25519(key, authMessage(origin, challenge), parsed.value.signature)) {
+    if (!verifyEd25519(key, authMessage(this.origin, challenge), parsed.value.signature)) {
       return fail(
         relayError("auth-failed", "signature does not verify for this challenge and origin", { event: "auth" }),
       );
     }
     // Set before any await, so a second `auth` racing this one is refused as already-authenticated.
     const owner = parsed.value.address;
-    address = owner;
-    clearTimeout(authTimer);
-    releaseAddress = ctx.addressLimiter.attach(owner);
+    this.address = owner;
+    this.clearAuthTimer();
+    this.releaseAddress = ctx.addressLimiter.attach(owner);
     try {
       await socket.join(owner);
       const result: AuthResult = { ok: true, address: owner };
       event.reply?.(result);
-      logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
+      ctx.logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
       // Joined first, then drained: an envelope arriving in between may come twice, never zero times.
-      const waiting = await mailbox.list(owner);
+      const waiting = await ctx.mailbox.list(owner);
       for (const envelope of waiting) socket.emit("envelope", envelope);
       ctx.metrics.delivered.inc(waiting.length);
     } catch (error) {
@@ -153,23 +199,24 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
       socket.disconnect(true);
       throw error;
     }
-  };
+  }
 
-  const onSend = async (event: Answerable, payload: unknown): Promise<void> => {
+  private async onSend(event: Answerable, payload: unknown): Promise<void> {
+    const { ctx } = this;
     const checked = validateEnvelope(payload);
-    if (!checked.ok) return reject(event, envelopeRelayError(checked.error, envelopeIdOf(payload)));
+    if (!checked.ok) return this.reject(event, envelopeRelayError(checked.error, envelopeIdOf(payload)));
     const envelope = checked.value;
-    if (address !== undefined && !ctx.addressLimiter.take(address)) {
-      return reject(
+    if (this.address !== undefined && !ctx.addressLimiter.take(this.address)) {
+      return this.reject(
         event,
         relayError("rate-limited", "this address is sending too fast; slow down", { event: "send", id: envelope.id }),
       );
     }
-    const stored = await mailbox.put(envelope);
+    const stored = await ctx.mailbox.put(envelope);
     if (!stored.ok) {
       const message =
         stored.error.scope === "address" ? "the recipient's mailbox is full" : "the relay's storage is full";
-      return reject(event, relayError("mailbox-full", message, { event: "send", id: envelope.id }));
+      return this.reject(event, relayError("mailbox-full", message, { event: "send", id: envelope.id }));
     }
     if (stored.value === "stored") ctx.metrics.stored.inc();
     // Pushed before the sender hears "stored", and pushed again for a duplicate: a sender retries only when it did
@@ -181,23 +228,28 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     const result: SendResult = { ok: true, id: envelope.id, status: "stored" };
     event.reply?.(result);
     // The recipient is deliberately not logged per message: logs would outlive the mailbox TTL.
-    logger.debug({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
-  };
+    ctx.logger.debug({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
+  }
 
-  const onAck = async (event: Answerable, payload: unknown, owner: Address): Promise<void> => {
+  private async onAck(event: Answerable, payload: unknown, owner: Address): Promise<void> {
+    const { ctx } = this;
     const ids = parseAckIds(payload);
-    if (!ids.ok) return reject(event, ids.error);
-    const storedAt = await mailbox.ack(owner, ids.value);
+    if (!ids.ok) return this.reject(event, ids.error);
+    const storedAt = await ctx.mailbox.ack(owner, ids.value);
     const at = ctx.now();
     ctx.metrics.acked.inc(storedAt.length);
     for (const time of storedAt) ctx.metrics.deliveryLatency.observe(Math.max(0, at - time) / 1000);
-  };
+  }
 
-  const run = (event: Answerable, handler: () => Promise<void>): void => {
-    const running = handler().catch((error: unknown) => {
+  private run(event: Answerable, handler: Promise<void>): void {
+    const { ctx } = this;
+    const running = handler.catch((error: unknown) => {
       try {
-        logger.warn({ event: "handler-failed", name: event.name, ...describeFailure(error) }, "event handler failed");
-        reject(
+        ctx.logger.warn(
+          { event: "handler-failed", name: event.name, ...describeFailure(error) },
+          "event handler failed",
+        );
+        this.reject(
           event,
           relayError("unavailable", "the relay could not handle this event; retry later", { event: event.name }),
         );
@@ -207,60 +259,50 @@ export function startSession(ctx: SessionContext, socket: RelaySocket, origin: s
     });
     ctx.inFlight.add(running);
     void running.finally(() => ctx.inFlight.delete(running));
-  };
+  }
 
-  const dispatch = (event: Answerable): void => {
+  private dispatch(event: Answerable): void {
+    const { ctx, socket } = this;
     // socket.io calls `onAny` listeners even for packets that arrive after the socket was closed.
     if (socket.disconnected) return;
-    if (!bucket.take()) {
+    if (!this.bucket.take()) {
       const at = ctx.now();
-      if (at - lastRateLogAt >= RATE_LIMIT_NOTICE_MS) {
-        lastRateLogAt = at;
-        logger.warn({ event: "rate-limited" }, "socket exceeded its event rate");
+      if (at - this.lastRateLogAt >= RATE_LIMIT_NOTICE_MS) {
+        this.lastRateLogAt = at;
+        ctx.logger.warn({ event: "rate-limited" }, "socket exceeded its event rate");
       }
       ctx.metrics.rejections.inc({ reason: "rate-limited" });
       const error = relayError("rate-limited", "too many events; slow down", { event: event.name });
       if (event.reply !== undefined) return event.reply({ ok: false, error });
-      if (at - lastRateNoticeAt >= RATE_LIMIT_NOTICE_MS) {
-        lastRateNoticeAt = at;
+      if (at - this.lastRateNoticeAt >= RATE_LIMIT_NOTICE_MS) {
+        this.lastRateNoticeAt = at;
         socket.emit("relay:error", error);
       }
       return;
     }
     const { name } = event;
     if (!isClientEvent(name)) {
-      return reject(event, relayError("unknown-event", "this relay does not handle that event", { event: name }));
+      return this.reject(event, relayError("unknown-event", "this relay does not handle that event", { event: name }));
     }
-    if (name !== "auth" && address === undefined) {
-      return reject(event, relayError("unauthenticated", "authenticate before sending anything else", { event: name }));
+    if (name !== "auth" && this.address === undefined) {
+      return this.reject(
+        event,
+        relayError("unauthenticated", "authenticate before sending anything else", { event: name }),
+      );
     }
     const payload = singlePayload(event);
-    if (!payload.ok) return reject(event, payload.error);
+    if (!payload.ok) return this.reject(event, payload.error);
+    // Each handler is started here, so a synchronous throw in it becomes its promise's rejection.
     switch (name) {
       case "auth":
-        return run(event, () => onAuth(event, payload.value));
+        return this.run(event, this.onAuth(event, payload.value));
       case "send":
-        return run(event, () => onSend(event, payload.value));
+        return this.run(event, this.onSend(event, payload.value));
       case "ack": {
-        const owner = address;
-        if (owner !== undefined) run(event, () => onAck(event, payload.value, owner));
+        const owner = this.address;
+        if (owner !== undefined) this.run(event, this.onAck(event, payload.value, owner));
         return;
       }
     }
-  };
-
-  socket.onAny((eventName: unknown, ...args: unknown[]) => {
-    try {
-      dispatch(answerable(splitEvent(eventName, args)));
-    } catch (error) {
-      logger.warn({ event: "dispatch-failed", ...describeFailure(error) }, "event dispatch failed");
-      try {
-        socket.emit("relay:error", relayError("unavailable", "the relay could not handle this event"));
-      } catch {
-        // Nothing more can be done for this socket; the relay and its other sockets carry on.
-      }
-    }
-  });
-
-  socket.emit("challenge", { v: PROTOCOL_VERSION, nonce: firstNonce, origin });
+  }
 }

@@ -71,18 +71,6 @@ export const SYSTEMS: readonly System[] = [
     when: ["embedded-sio", "embedded-ws", "scaled-sio"],
   },
   {
-    key: "parley-fixed",
-    label: "Parley embedded, LOG_LEVEL=warn + base64url check without decoding",
-    kind: "parley",
-    scaled: false,
-    baseline: "parley",
-    diagnostic: true,
-    phases: ["saturation"],
-    config: { logLevel: "warn" },
-    patchedBase64: true,
-    when: ["embedded-sio", "embedded-ws", "scaled-sio"],
-  },
-  {
     key: "parley-redis-no-aof",
     label: "2× Parley scaled, Redis without AOF",
     kind: "parley",
