@@ -97,3 +97,5 @@ export {
   type Unavailability,
   type Weekday,
 } from "./availability";
+// iCalendar for confirmed meetings (docs/protocol.md §3, IC).
+export { escapeText, meetingToICalendar, utcDateTime, type VEventInput } from "./calendar/ical";
