@@ -27,7 +27,6 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_ENTRY = path.join(here, "server-child.ts");
 const GENERATOR_ENTRY = path.join(here, "generator-child.ts");
-const BASE64_PATCH = path.join(here, "patch", "register.ts");
 
 export type Settings = {
   readonly warmupMs: number;
@@ -154,7 +153,7 @@ async function startServers(system: System, redis: BenchRedis): Promise<Running[
   return Promise.all(
     Array.from({ length: system.scaled ? 2 : 1 }, async (_, i) => {
       const handle = spawnChild(`${system.key} server ${"AB"[i]}`, SERVER_ENTRY, [JSON.stringify(config)], {
-        nodeFlags: ["--expose-gc", ...(system.patchedBase64 === true ? ["--import", BASE64_PATCH] : [])],
+        nodeFlags: ["--expose-gc"],
       });
       const { port } = await handle.next<{ port: number }>("ready", 30_000);
       return { handle, url: `http://127.0.0.1:${port}` };

@@ -14,8 +14,6 @@ export type System = {
   readonly config?: Partial<ServerConfig>;
   /** Scaled mode only: Redis with its append-only file (as in production) or without (a diagnostic). */
   readonly redisAof?: boolean;
-  /** A diagnostic: the relay with patch/encoding.ts for src/protocol/encoding.ts (isBase64Url without decoding). */
-  readonly patchedBase64?: boolean;
   /** Diagnostics run only when one of these goals was missed (or when --only names them). */
   readonly when?: readonly GoalKey[];
 };
