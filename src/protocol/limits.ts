@@ -38,6 +38,3 @@ export const ADDRESS_SEND_BURST = 400;
 
 /** Open sockets one client IP may hold on one relay instance (configurable by the operator). */
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 20;
-
-/** Plaintexts are padded to a multiple of this many bytes so lengths leak little. */
-export const PADDING_BLOCK_BYTES = 256;

@@ -2,7 +2,7 @@ import { formatInstant } from "../scheduling/format";
 import type { Interval } from "../scheduling/slots";
 import { DAY_MS, MINUTE_MS } from "../scheduling/zoned";
 import { forEachBusyInterval } from "./expand";
-import { zoneOffsets, type ZoneOffsets } from "./offsets";
+import { zoneOffsets, type ZoneOffsets } from "../scheduling/offsets";
 import type { Availability, CalendarEvent, Preferences, Unavailability, Weekday } from "./types";
 
 /**

@@ -1,6 +1,6 @@
 import type { Interval } from "../scheduling/slots";
 import { DAY_MS } from "../scheduling/zoned";
-import { zoneOffsets, type ZoneOffsets } from "./offsets";
+import { zoneOffsets, type ZoneOffsets } from "../scheduling/offsets";
 import { occurrences, parseRule, type ParsedRule } from "./recurrence";
 import type { BusyInterval, CalendarEvent, EventTime, Transparency } from "./types";
 

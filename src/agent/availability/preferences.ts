@@ -43,6 +43,10 @@ export const DEFAULT_PREFERENCES = (timeZone: string): Preferences => ({
   meetingFreeDays: [],
 });
 
+/** The integer fields, each validated the same way within its own bounds. */
+type CountField =
+  "bufferBeforeMinutes" | "bufferAfterMinutes" | "minNoticeMinutes" | "horizonDays" | "maxMeetingsPerDay";
+
 export type PreferencesError = { readonly code: "invalid"; readonly issues: string[] };
 
 const FIELDS = new Set<string>([
@@ -165,36 +169,18 @@ export function parsePreferences(value: unknown): Result<Preferences, Preference
     const raw = value[name];
     return raw === undefined ? fallback : (parse(raw) ?? fallback);
   };
+  const count = (name: CountField, min: number, max: number): number =>
+    field(name, (raw) => integer(raw, name, min, max, issues), defaults[name]);
   const { bufferMinutes, minNoticeMinutes, horizonDays, maxMeetingsPerDay } = PREFERENCE_LIMITS;
   const preferences: Preferences = {
     timeZone,
     workingHours: field("workingHours", (raw) => parseWorkingHours(raw, issues), defaults.workingHours),
-    bufferBeforeMinutes: field(
-      "bufferBeforeMinutes",
-      (raw) => integer(raw, "bufferBeforeMinutes", 0, bufferMinutes, issues),
-      defaults.bufferBeforeMinutes,
-    ),
-    bufferAfterMinutes: field(
-      "bufferAfterMinutes",
-      (raw) => integer(raw, "bufferAfterMinutes", 0, bufferMinutes, issues),
-      defaults.bufferAfterMinutes,
-    ),
-    minNoticeMinutes: field(
-      "minNoticeMinutes",
-      (raw) => integer(raw, "minNoticeMinutes", 0, minNoticeMinutes, issues),
-      defaults.minNoticeMinutes,
-    ),
-    horizonDays: field(
-      "horizonDays",
-      (raw) => integer(raw, "horizonDays", 1, horizonDays, issues),
-      defaults.horizonDays,
-    ),
+    bufferBeforeMinutes: count("bufferBeforeMinutes", 0, bufferMinutes),
+    bufferAfterMinutes: count("bufferAfterMinutes", 0, bufferMinutes),
+    minNoticeMinutes: count("minNoticeMinutes", 0, minNoticeMinutes),
+    horizonDays: count("horizonDays", 1, horizonDays),
     // At least 1: a cap of 0 reads as "no limit" to too many people; a day off is said with working hours.
-    maxMeetingsPerDay: field(
-      "maxMeetingsPerDay",
-      (raw) => integer(raw, "maxMeetingsPerDay", 1, maxMeetingsPerDay, issues),
-      defaults.maxMeetingsPerDay,
-    ),
+    maxMeetingsPerDay: count("maxMeetingsPerDay", 1, maxMeetingsPerDay),
     preferredParts: field(
       "preferredParts",
       (raw) =>

@@ -1,6 +1,7 @@
 import type { Slot } from "../../protocol/messages/schema";
 import type { Availability } from "../availability/types";
 import { EVENING_END_MINUTE, MAX_SEARCH_DAYS, mergeIntervals, type Interval, type PartOfDay } from "./slots";
+import { zoneOffsets } from "./offsets";
 import { DAY_MS, instantToLocal, localToInstant, MINUTE_MS, offsetAt } from "./zoned";
 
 /**
@@ -256,7 +257,8 @@ function person(availability: Availability, readers: Map<string, OffsetReader>):
   const { timeZone, preferredParts } = availability;
   let read = readers.get(timeZone);
   if (read === undefined) {
-    read = offsetReader(timeZone);
+    const offsets = zoneOffsets(timeZone);
+    read = (instant) => offsets.offsetAt(instant);
     readers.set(timeZone, read);
   }
   const n = preferredParts.length;
@@ -268,53 +270,6 @@ function person(availability: Availability, readers: Map<string, OffsetReader>):
           return i < 0 ? 0 : 1 - i / n;
         });
   return { timeZone, free: normalize(availability.free), weights, preferred: preferredParts, read, hint: 0 };
-}
-
-/**
- * Remembers a span over which the offset is known to be constant and extends
- * it a day at a time, so a forward scan costs about one `Intl` call per day.
- * Like zoned.ts, it assumes no zone changes its offset twice within a day.
- */
-function offsetReader(timeZone: string): OffsetReader {
-  let from = NaN;
-  let to = NaN;
-  let offset = 0;
-  // A change found ahead of the instants asked so far: [from, to] with its offset.
-  let ahead: { from: number; to: number; offset: number } | undefined;
-  return (instant) => {
-    if (instant >= from && instant <= to) return offset;
-    if (ahead !== undefined && instant >= ahead.from && instant <= ahead.to) {
-      ({ from, to, offset } = ahead);
-      ahead = undefined;
-      return offset;
-    }
-    ahead = undefined;
-    if (instant > to && instant <= to + DAY_MS) {
-      const probe = to + DAY_MS;
-      const next = offsetAt(probe, timeZone);
-      if (next === offset) {
-        to = probe;
-        return offset;
-      }
-      // One change in (to, probe]: find its instant, to the millisecond.
-      let lo = to;
-      let hi = probe;
-      while (hi - lo > 1) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (offsetAt(mid, timeZone) === offset) lo = mid;
-        else hi = mid;
-      }
-      if (instant <= lo) {
-        to = lo;
-        ahead = { from: hi, to: probe, offset: next };
-        return offset;
-      }
-      [from, to, offset] = [hi, probe, next];
-      return offset;
-    }
-    [from, to, offset] = [instant, instant, offsetAt(instant, timeZone)];
-    return offset;
-  };
 }
 
 /** Sorted, disjoint, non-touching, non-empty: as given when it already is (the usual case), else merged. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import * as rruleNamespace from "rrule";
 import { describe, expect, it } from "vitest";
-import { zoneOffsets } from "../../../../src/agent/availability/offsets";
+import { zoneOffsets } from "../../../../src/agent/scheduling/offsets";
 import { canOccur, occurrences, parseRule, type ParsedRule } from "../../../../src/agent/availability/recurrence";
 import { addLocalDays, DAY_MS, localToInstant, offsetAt } from "../../../../src/agent/scheduling/zoned";
 import { HOUR, MINUTE } from "../support";

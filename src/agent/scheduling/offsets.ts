@@ -1,4 +1,4 @@
-import { DAY_MS, MINUTE_MS, offsetAt } from "../scheduling/zoned";
+import { DAY_MS, MINUTE_MS, offsetAt } from "./zoned";
 
 /**
  * The same answers as `offsetAt` and `localToInstant` in zoned.ts, fast: a
