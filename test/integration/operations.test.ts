@@ -1,12 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startServer, type RunningServer, type StartServerOptions } from "../../src/relay/server";
-import { captureLogger } from "./support";
+import type { RunningServer, StartServerOptions } from "../../src/relay/server";
+import { startTestServer } from "./support";
 
 /** What an operator's probes and scrapers see, in embedded mode (scaled mode: relay-scaled.test.ts). */
-const emptyStatic = mkdtempSync(path.join(tmpdir(), "parley-static-"));
 let servers: RunningServer[] = [];
 
 afterEach(async () => {
@@ -15,13 +11,7 @@ afterEach(async () => {
 });
 
 async function server(options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
-  const started = await startServer({
-    port: 0,
-    host: "127.0.0.1",
-    staticDir: emptyStatic,
-    logger: captureLogger().logger,
-    ...options,
-  });
+  const started = await startTestServer(options);
   servers.push(started);
   return started;
 }

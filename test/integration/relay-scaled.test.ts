@@ -1,11 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import type { Envelope } from "../../src/protocol/envelope";
-import { startServer, type RunningServer, type StartServerOptions } from "../../src/relay/server";
-import { captureLogger, envelopeTo, relayHarness, WAIT_MS, type Peer } from "./support";
+import type { RunningServer, StartServerOptions } from "../../src/relay/server";
+import { envelopeTo, relayHarness, startTestServer, WAIT_MS, type Peer } from "./support";
 import { startRedis, type RedisProcess } from "./redis";
 
 /**
@@ -14,7 +11,6 @@ import { startRedis, type RedisProcess } from "./redis";
  * instances, and Redis itself stopped and restarted under them.
  */
 const { peer } = relayHarness();
-const emptyStatic = mkdtempSync(path.join(tmpdir(), "parley-static-"));
 let redis: RedisProcess;
 let servers: RunningServer[] = [];
 
@@ -38,14 +34,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 
 /** One relay instance as `main.ts` runs it (HTTP endpoints included), in scaled mode. */
 async function instance(options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
-  const started = await startServer({
-    port: 0,
-    host: "127.0.0.1",
-    staticDir: emptyStatic,
-    logger: captureLogger().logger,
-    redisUrl: redis.url,
-    ...options,
-  });
+  const started = await startTestServer({ redisUrl: redis.url, ...options });
   servers.push(started);
   await until(() => started.relay.ready(), "the instance is ready");
   return started;

@@ -1,4 +1,7 @@
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { io, type Socket } from "socket.io-client";
 import { afterEach } from "vitest";
@@ -16,6 +19,7 @@ import { encodeBase64Url } from "../../src/protocol/encoding";
 import type { Envelope, MessageId } from "../../src/protocol/envelope";
 import { createRelay, type Relay, type RelayDeps } from "../../src/relay/create-relay";
 import type { LogFields, Logger } from "../../src/relay/logger";
+import { startServer, type RunningServer, type StartServerOptions } from "../../src/relay/server";
 
 export { createPrng } from "../support/prng";
 
@@ -103,6 +107,19 @@ export async function startRelay(deps: Partial<Omit<RelayDeps, "httpServer">> = 
   await new Promise<void>((resolve) => httpServer.listen(port, "127.0.0.1", resolve));
   const actual = (httpServer.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${actual}`, port: actual, relay, logs, close: () => relay.close() };
+}
+
+const emptyStatic = mkdtempSync(path.join(tmpdir(), "parley-static-"));
+
+/** A relay as `main.ts` runs it (HTTP endpoints included) on 127.0.0.1 and a free port, serving no app. */
+export function startTestServer(options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
+  return startServer({
+    port: 0,
+    host: "127.0.0.1",
+    staticDir: emptyStatic,
+    logger: captureLogger().logger,
+    ...options,
+  });
 }
 
 /** A raw, untyped client: it can send anything, as a hostile one would. */

@@ -10,7 +10,7 @@ import {
 import type { Session } from "./context";
 import { readContact } from "../storage/read";
 import { flushOutbox, toOutboxRow } from "./outbound";
-import { exclusively, newInvitePrekeys, sessionTables } from "./sessions";
+import { exclusively, newInvitePrekeys, saveSession, sessionTables } from "./sessions";
 import { addChat, refresh } from "./view";
 
 /** Invites: single-use links that carry this agent's prekey bundle, and what opening one does. */
@@ -79,7 +79,7 @@ export async function acceptInvite(session: Session, invite: Invite, relayUrl: s
         randomBytes: session.randomBytes,
       });
       if (!sealed.ok) throw new Error("acceptInvite: a contact request cannot exceed the size limit");
-      await db.sessions.put({ address: invite.address, state: sealed.value.state, updatedAt: session.now() });
+      await saveSession(session, invite.address, sealed.value.state);
       // Opening their invite is the human asking for them back, if they had been removed.
       await db.ended.delete(invite.address);
       await db.contacts.put({

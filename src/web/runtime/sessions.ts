@@ -203,7 +203,7 @@ async function openInSession(session: Session, sealed: Uint8Array): Promise<Resu
 /** Stores what opening advanced: the session's next state and, for a first message, the spent one-time prekey. */
 export async function keepOpened(session: Session, opened: Opened): Promise<void> {
   const now = session.now();
-  await session.db.sessions.put({ address: opened.from, state: opened.state, updatedAt: now });
+  await saveSession(session, opened.from, opened.state);
   if (opened.kind === "first") {
     await session.db.invites.put({ ...opened.invite, oneTimePrekey: null, usedAt: now });
     await session.db.ended.delete(opened.from);
