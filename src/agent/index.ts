@@ -50,7 +50,6 @@ export {
 } from "./intent";
 export {
   ACCEPT_GRACE_MS,
-  acceptedSlot,
   approve,
   busyFromMeetings,
   cancel,
@@ -58,13 +57,25 @@ export {
   describeMessage,
   describeNegotiationError,
   expire,
+  FINAL_STATES,
+  chainLink,
   MAX_PROPOSAL_TTL_MS,
+  organizerOf,
   propose,
   receive,
+  requestReschedule,
+  reschedule,
+  ROUND_TTL_MS,
+  ROUNDS_PER_NEGOTIATION,
+  withWhom,
+  type Answer,
   type DescribeView,
+  type Invitee,
   type Meeting,
   type NegotiationContext,
   type NegotiationError,
+  type Outgoing,
+  type Party,
   type ProposeArgs,
   type Step,
   type TranscriptEntry,
@@ -99,3 +110,17 @@ export {
 } from "./availability";
 // iCalendar for confirmed meetings (docs/protocol.md §3, IC).
 export { escapeText, meetingToICalendar, utcDateTime, type VEventInput } from "./calendar/ical";
+// Per-contact policy: what the agent may do on its own for each contact (docs/protocol.md §3, PO).
+export {
+  autoAcceptableSlots,
+  CONTACT_POLICY_LIMITS,
+  DEFAULT_CONTACT_POLICY,
+  describePolicy,
+  DISCLOSURES,
+  parseContactPolicy,
+  slotWithinWorkingHours,
+  type ContactPolicy,
+  type Disclosure,
+  type PolicyError,
+  type PolicyFacts,
+} from "./policy";

@@ -120,7 +120,7 @@ export const tokenOf = (link: string): string => link.slice(link.indexOf("#") + 
 export function firstMessage(sender: IdentityKeyPair, link: string, name: string): Envelope {
   const invite = parseInvite(tokenOf(link), NOW);
   if (!invite.ok) throw new Error(`test: invite does not parse: ${invite.error.code}`);
-  const message: PeerMessage = { v: 1, t: "contact-request", inviteId: invite.value.inviteId, name };
+  const message: PeerMessage = { v: 2, t: "contact-request", inviteId: invite.value.inviteId, name };
   const sealed = sealFirstMessage({
     ours: sender,
     bundle: invite.value.bundle,
@@ -148,13 +148,13 @@ export function strangersAgentMessage(to: Address, message: AgentMessage): Envel
     oneTimePrekey: x25519PublicKey(oneTime),
     prekeyId: systemRandomBytes(16),
   };
-  const hello: PeerMessage = { v: 1, t: "contact-request", inviteId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId, name: "M" };
+  const hello: PeerMessage = { v: 2, t: "contact-request", inviteId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId, name: "M" };
   const first = sealFirstMessage({ ours: mallory, bundle, message: hello, randomBytes: systemRandomBytes });
   if (!first.ok) throw new Error("test: could not seal");
   const sealed = sealInSession({
     state: first.value.state,
     to,
-    message: { v: 1, t: "agent", message },
+    message: { v: 2, t: "agent", message },
     randomBytes: systemRandomBytes,
   });
   if (!sealed.ok) throw new Error("test: could not seal");

@@ -112,9 +112,12 @@ describe("the web runtime over a real relay", () => {
         taskId: forgedTask,
         messageId: "AAAAAAAAAAAAAAAAAAAAAA" as MessageId,
         sentAt: NOW,
+        prev: null,
         text: "Alice's agent proposes a meeting.",
         data: {
           type: "propose",
+          round: 1,
+          others: [],
           title: "Wire the money",
           durationMinutes: 30,
           slots: [{ start: NOW + 2 * DAY, end: NOW + 2 * DAY + 1_800_000 }],
@@ -239,7 +242,7 @@ describe("the web runtime over a real relay", () => {
     expect(bobSide.notice).toMatch(/approve.*working/);
   });
 
-  it("[AP9] the participant is offered only the proposed times free in its own calendar, and declines when none is", async () => {
+  it("[AP9] the participant is offered only the proposed times free in its own calendar, and counters with its free times when none is", async () => {
     await start();
     const { alice, bob } = await connectedPair();
     // Bob is busy on Monday 23 Nov from 09:00 to 12:00 (London); Alice asks for next week's mornings.
@@ -254,14 +257,21 @@ describe("the web runtime over a real relay", () => {
     // Nothing of Bob's calendar travels: Alice's copy of the exchange has no trace of the dentist.
     expect(JSON.stringify(alice.parley.store.getState().meetings)).not.toContain("Dentist");
 
-    // Bob's whole Wednesday is taken; a request only for then is declined by his agent without asking him.
+    // Bob's whole Wednesday is taken; a request only for then gets his free times back, without asking him, and
+    // Alice's agent runs a second round with them.
     const wednesday = Date.UTC(2026, 10, 25, 0, 0);
     await bob.parley.addEvent({ title: "Offsite", start: wednesday, end: wednesday + 86_400_000 });
     await alice.parley.say("meet Bob on the 25th at 2pm for 30 minutes");
-    const declined = await until(alice.parley, (s) => s.meetings.some((m) => m.state === "rejected"));
-    const rejected = declined.meetings.find((m) => m.state === "rejected")!;
-    expect(rejected.transcript.at(-1)?.message.data).toEqual({ type: "decline", reason: "not-available" });
-    expect(JSON.stringify(rejected)).not.toContain("Offsite");
+    const moved = await until(alice.parley, (s) => s.meetings.some((m) => m.round === 2));
+    const second = moved.meetings.find((m) => m.round === 2)!;
+    const counter = second.transcript.find((e) => e.direction === "in")?.message.data;
+    expect(counter?.type).toBe("counter");
+    expect(second.proposed.length).toBeGreaterThan(0);
+    for (const slot of second.proposed)
+      expect(slot.end <= wednesday || slot.start >= wednesday + 86_400_000).toBe(true);
+    const asked = await until(bob.parley, (s) => s.meetings.some((m) => m.id === second.id && m.round === 2));
+    expect(asked.meetings.find((m) => m.id === second.id)?.state).toBe("input-required");
+    expect(JSON.stringify(alice.parley.store.getState().meetings)).not.toContain("Offsite");
   });
 
   it("[AP15] the assistant searches within the human's saved preferences; invalid ones are refused with a notice", async () => {

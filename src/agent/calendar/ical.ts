@@ -99,3 +99,25 @@ function utf8Length(ch: string): number {
   const c = ch.codePointAt(0) ?? 0;
   return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
 }
+
+/**
+ * Whether a received iCalendar object describes exactly this meeting: its
+ * UID, start and end (after unfolding). A peer's confirmation is acted on
+ * from its data part; the attached VEVENT must agree with it, so the entry a
+ * human adds to a calendar cannot name another time than the one booked.
+ */
+export function icalMatches(ical: string, uid: string, slot: { start: number; end: number }): boolean {
+  const lines = ical.replace(/\r\n[ \t]/g, "").split("\r\n");
+  const value = (name: string): string[] =>
+    lines.filter((line) => line.startsWith(`${name}:`)).map((line) => line.slice(name.length + 1));
+  const one = (name: string): string | undefined => {
+    const values = value(name);
+    return values.length === 1 ? values[0] : undefined;
+  };
+  return (
+    value("BEGIN").includes("VEVENT") &&
+    one("UID") === escapeText(uid) &&
+    one("DTSTART") === utcDateTime(slot.start) &&
+    one("DTEND") === utcDateTime(slot.end)
+  );
+}

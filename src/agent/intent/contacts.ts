@@ -8,7 +8,7 @@ import type { Contact } from "./types";
  */
 
 export type ContactMatch =
-  | { readonly kind: "found"; readonly contact: Contact; readonly text: string }
+  | { readonly kind: "found"; readonly contact: Contact; readonly text: string; readonly at: number }
   | { readonly kind: "ambiguous"; readonly name: string; readonly candidates: readonly Contact[] }
   | { readonly kind: "none" };
 
@@ -23,7 +23,7 @@ function namesOf(contact: Contact): string[] {
 }
 
 export function matchContact(text: string, contacts: readonly Contact[]): ContactMatch {
-  let best: { contact: Contact; pattern: RegExp; length: number; name: string } | undefined;
+  let best: { contact: Contact; pattern: RegExp; length: number; name: string; at: number } | undefined;
   let rivals: Contact[] = [];
   for (const contact of contacts) {
     for (const name of namesOf(contact)) {
@@ -33,9 +33,15 @@ export function matchContact(text: string, contacts: readonly Contact[]): Contac
       if (match === null) continue;
       const length = match[0].length;
       if (best === undefined || length > best.length) {
-        best = { contact, pattern, length, name: match[0] };
+        best = { contact, pattern, length, name: match[0], at: match.index };
         rivals = [];
-      } else if (length === best.length && contact.id !== best.contact.id && !rivals.includes(contact)) {
+      } else if (
+        // Only a rival for the same words: another name elsewhere in the text is another person (matchContacts).
+        length === best.length &&
+        match.index === best.at &&
+        contact.id !== best.contact.id &&
+        !rivals.includes(contact)
+      ) {
         rivals.push(contact);
       }
       break; // a contact's full name outranks its own first name
@@ -46,7 +52,35 @@ export function matchContact(text: string, contacts: readonly Contact[]): Contac
   let rest = text;
   best.pattern.lastIndex = 0;
   for (const match of text.matchAll(best.pattern)) rest = blank(rest, match.index, match[0].length);
-  return { kind: "found", contact: best.contact, text: rest };
+  return { kind: "found", contact: best.contact, text: rest, at: best.at };
+}
+
+export type ContactsMatch =
+  | { readonly kind: "found"; readonly contacts: readonly Contact[]; readonly text: string }
+  | Exclude<ContactMatch, { kind: "found" }>;
+
+/** Every contact a command names ("meet Bob and Carol"), in the order found, each name blanked out of the text. */
+export function matchContacts(text: string, contacts: readonly Contact[]): ContactsMatch {
+  const first = matchContact(text, contacts);
+  if (first.kind !== "found") return first;
+  const found = [first.contact];
+  const at = [first.at];
+  let rest = first.text;
+  for (;;) {
+    const next = matchContact(
+      rest,
+      contacts.filter((c) => !found.some((f) => f.id === c.id)),
+    );
+    if (next.kind === "ambiguous") return next;
+    if (next.kind === "none") {
+      // Longest names match first; the people are listed as the human wrote them.
+      const order = found.map((contact, i) => ({ contact, at: at[i]! })).sort((a, b) => a.at - b.at);
+      return { kind: "found", contacts: order.map((o) => o.contact), text: rest };
+    }
+    found.push(next.contact);
+    at.push(next.at);
+    rest = next.text;
+  }
 }
 
 // Capitalised words after "with"/"meet" that are not people: dates, pronouns, meeting words.

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from "../../protocol/result";
 import type { Interval } from "../scheduling/slots";
 import { addLocalDays, localDay, MINUTE_MS } from "../scheduling/zoned";
-import { matchContact, unknownName } from "./contacts";
+import { matchContacts, unknownName } from "./contacts";
 import { extractDuration, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES } from "./duration";
 import { capitalize } from "./text";
 import type { Intent, IntentError, ParseContext } from "./types";
@@ -17,6 +17,8 @@ export const MAX_COMMAND_CHARS = 500;
 export const DEFAULT_DURATION_MINUTES = 30;
 export const DEFAULT_WINDOW_DAYS = 7;
 
+/** "why not Tuesday 3pm?", "why wasn't 10am tomorrow offered": the owner asks for an explanation. */
+const WHY = /^\s*why\b/i;
 const HELP = /^(?:help|commands|\?|what\s+can\s+you\s+do(?:\s+for\s+me)?|how\s+does\s+this\s+work)[\s?!.]*$/i;
 const VERB = /\b(?:meet|meeting|schedule|find|book|set\s+up|arrange|plan|organi[sz]e|catch\s+up|see|grab|slot|time)\b/i;
 
@@ -37,6 +39,7 @@ const HINTS = {
   noContact: 'Who is the meeting with? Name one of your contacts, like "30 minutes with Alice tomorrow".',
   badDuration: `Meetings can last ${MIN_DURATION_MINUTES} minutes to ${MAX_DURATION_MINUTES / 60} hours, like "for 45 minutes" or "for 1.5 hours".`,
   inThePast: "That time has already passed. Try a later time today or another day.",
+  whyWhen: 'Which time do you mean? Ask like "why not Tuesday at 3pm?".',
 } as const;
 
 function titleIn(text: string, before: number): string | undefined {
@@ -54,14 +57,32 @@ function dayWindow(when: When & { kind: "day" }, now: number): Interval {
   return { start: Math.max(when.start, now), end: when.end };
 }
 
+/** An explanation of one time: the time named (for the duration named, else the default). */
+function parseWhy(text: string, context: ParseContext): Result<Intent, IntentError> {
+  const { now, timeZone } = context;
+  const duration = extractDuration(text);
+  if (duration.kind === "bad") return err({ code: "bad-duration", hint: HINTS.badDuration });
+  const when = parseWhen(duration.text, {
+    now,
+    timeZone,
+    partOfDay: partOfDayIn(text),
+    earlyTitle: false,
+    within: undefined,
+  });
+  if (when?.kind !== "exact") return err({ code: "not-understood", hint: HINTS.whyWhen });
+  const minutes = duration.kind === "ok" ? duration.minutes : DEFAULT_DURATION_MINUTES;
+  return ok({ kind: "explain", slot: { start: when.start, end: when.start + minutes * MINUTE_MS } });
+}
+
 export function parseCommand(input: string, context: ParseContext): Result<Intent, IntentError> {
   const { now, timeZone, contacts } = context;
   const text = input.trim();
   if (text.length === 0) return err({ code: "not-understood", hint: HINTS.notUnderstood });
   if (text.length > MAX_COMMAND_CHARS) return err({ code: "not-understood", hint: HINTS.tooLong });
   if (HELP.test(text)) return ok({ kind: "help" });
+  if (WHY.test(text)) return parseWhy(text, context);
 
-  const contact = matchContact(text, contacts);
+  const contact = matchContacts(text, contacts);
   const duration = extractDuration(contact.kind === "found" ? contact.text : text);
   const range = extractRange(duration.text, { now, timeZone });
   const partOfDay = partOfDayIn(text);
@@ -109,9 +130,14 @@ export function parseCommand(input: string, context: ParseContext): Result<Inten
     }
   }
 
-  const name = contact.contact.name.trim();
-  const base = { kind: "schedule", contactId: contact.contact.id, contactName: name, durationMinutes } as const;
-  const intent = { ...base, title: (title ?? `Meeting with ${name}`).slice(0, 200) };
+  const [first, ...others] = contact.contacts;
+  // matchContacts reports "found" only with at least one contact.
+  if (first === undefined) return err({ code: "no-contact", hint: HINTS.noContact });
+  const name = first.name.trim();
+  const everyone = [name, ...others.map((o) => o.name.trim())];
+  const listed = everyone.length === 1 ? name : `${everyone.slice(0, -1).join(", ")} and ${everyone.at(-1)!}`;
+  const base = { kind: "schedule", contactId: first.id, contactName: name, others, durationMinutes } as const;
+  const intent = { ...base, title: (title ?? `Meeting with ${listed}`).slice(0, 200) };
 
   if (when?.kind === "exact") {
     if (when.start < now) return err({ code: "in-the-past", hint: HINTS.inThePast });

@@ -16,6 +16,8 @@ export type ScheduleIntent = {
   readonly kind: "schedule";
   readonly contactId: string;
   readonly contactName: string;
+  /** Further contacts the command named ("meet Bob and Carol"): a meeting of several people. */
+  readonly others: readonly Contact[];
   readonly durationMinutes: number;
   readonly title: string;
   /** Set when the human named a time; `window` is then that local day, from now on. */
@@ -24,7 +26,10 @@ export type ScheduleIntent = {
   readonly partOfDay?: PartOfDay;
 };
 
-export type Intent = ScheduleIntent | { readonly kind: "help" };
+/** The owner asks why a time was not offered (or is not free): answered with private reasons, to them only. */
+export type ExplainIntent = { readonly kind: "explain"; readonly slot: Slot };
+
+export type Intent = ScheduleIntent | ExplainIntent | { readonly kind: "help" };
 
 /** Every error carries a `hint`: one sentence the assistant can show as is. */
 export type IntentError =

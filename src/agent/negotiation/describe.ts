@@ -30,14 +30,31 @@ const REASONS: Readonly<Record<DeclineReason, string>> = {
 const quoted = (text: string): string => `"${text.replace(/\s+/g, " ").trim()}"`;
 
 export function describeMessage(entry: TranscriptEntry, meeting: Meeting, view: DescribeView): string {
-  const who = entry.direction === "out" ? "Your agent" : `${meeting.peerName}'s agent`;
+  const peer = meeting.parties.find((p) => p.address === entry.peer)?.name ?? "Someone";
+  // With several participants, say which conversation an outgoing message belongs to.
+  const who =
+    entry.direction === "in"
+      ? `${peer}'s agent`
+      : meeting.parties.length > 1
+        ? `Your agent (to ${peer})`
+        : "Your agent";
   const data = entry.message.data;
   const slotText = (slot: Slot): string => formatSlot(slot, view.timeZone);
+  const list = (slots: readonly Slot[]): string => slots.map(slotText).join(", ");
   switch (data.type) {
     case "propose": {
-      const slots = data.slots.map(slotText).join(", ");
-      return `${who} proposed a ${durationLabel(data.durationMinutes)} meeting ${quoted(data.title)}: ${slots}.`;
+      const others = data.others.length === 0 ? "" : ` (also invited: ${data.others.map(quoted).join(", ")})`;
+      return `${who} proposed a ${durationLabel(data.durationMinutes)} meeting ${quoted(data.title)}${others}: ${list(data.slots)}.`;
     }
+    case "counter":
+      if (entry.direction === "in" ? meeting.role === "participant" : meeting.role === "organizer") {
+        return `${who} proposed new times (round ${data.round}): ${list(data.slots)}.`;
+      }
+      return data.slots.length === 0
+        ? `${who} said none of those times suit.`
+        : `${who} said none of those times suit, and suggested ${list(data.slots)}.`;
+    case "hold":
+      return `${who} can make ${list(data.slots)} and is holding them.`;
     case "accept":
       return `${who} accepted ${slotText(data.slot)}.`;
     case "decline":
@@ -46,5 +63,9 @@ export function describeMessage(entry: TranscriptEntry, meeting: Meeting, view: 
       return `${who} confirmed ${quoted(data.title)} for ${slotText(data.slot)}.`;
     case "cancel":
       return `${who} canceled ${quoted(meeting.title)}.`;
+    case "reschedule":
+      return data.slots.length === 0
+        ? `${who} asked to move ${quoted(meeting.title)}.`
+        : `${who} asked to move ${quoted(meeting.title)} to one of ${list(data.slots)}.`;
   }
 }

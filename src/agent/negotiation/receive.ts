@@ -1,27 +1,21 @@
 import type { Address } from "../../protocol/address";
-import type { AgentMessage, DeclineReason, SchedulingData } from "../../protocol/messages/agent";
-import type { Slot } from "../../protocol/messages/schema";
+import type { AgentMessage } from "../../protocol/messages/agent";
 import { err, ok, type Result } from "../../protocol/result";
-import { MINUTE_MS } from "../scheduling/zoned";
-import { acceptedSlot } from "./busy";
-import { includesSlot, message, sameSlot, step, when } from "./core";
-import { MAX_PROPOSAL_TTL_MS } from "./propose";
-import { outgoingText } from "./text";
+import { StepBuilder, when } from "./core";
+import { onAnswer, onCounter, onDecline, onParticipantCancel, onRescheduleRequest } from "./organizer";
+import { onConfirm, onNewRound, openAsParticipant } from "./participant";
 import { FINAL_STATES, type Meeting, type NegotiationContext, type NegotiationError, type Step } from "./types";
 
 /**
- * What a message from the peer does to a meeting. The message has already
+ * What a message from a peer does to a meeting. The message has already
  * passed the wire schema; here it is checked against the meeting: right task,
- * right peer, not seen before, and a move that fits the current state.
+ * one of its agents, not seen before, linked into the pair's chain. A message
+ * that passes those checks is part of the conversation and is recorded even
+ * when it changes nothing (an answer to an old round), since later messages
+ * link to it; `Step.ignored` then says why it changed nothing.
  */
 
-type Data<T extends SchedulingData["type"]> = Extract<SchedulingData, { type: T }>;
-
-const REASON_WORDS: Readonly<Record<DeclineReason, string>> = {
-  "not-available": "not available at those times",
-  declined: "declined",
-  expired: "the proposal expired",
-};
+const DECLINE_WORDS = { "not-available": "is not available", declined: "declined", expired: "let it expire" } as const;
 
 export function receive(
   meeting: Meeting | undefined,
@@ -30,170 +24,83 @@ export function receive(
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
   if (meeting === undefined) {
-    if (incoming.data.type !== "propose") return err({ code: "unknown-task", taskId: incoming.taskId });
+    if (incoming.data.type !== "propose") {
+      // A later message of a task whose proposal has not arrived yet (it linked to one) may still find it.
+      return err(
+        incoming.prev === null
+          ? { code: "unknown-task", taskId: incoming.taskId }
+          : { code: "out-of-order", messageId: incoming.messageId },
+      );
+    }
+    if (incoming.prev !== null) return err({ code: "broken-chain", messageId: incoming.messageId });
     return ok(openAsParticipant(from, incoming, incoming.data, ctx));
   }
   if (incoming.taskId !== meeting.id) return err({ code: "unknown-task", taskId: incoming.taskId });
-  if (from !== meeting.peer) return err({ code: "wrong-peer", from });
+  if (!meeting.parties.some((p) => p.address === from)) return err({ code: "wrong-peer", from });
   // Delivery is at-least-once, so a message may come twice; the first copy already did its work.
   if (meeting.transcript.some((e) => e.message.messageId === incoming.messageId)) {
     return err({ code: "duplicate", messageId: incoming.messageId });
   }
+  const chain = meeting.transcript.filter((e) => e.peer === from);
+  if (incoming.prev === null) return err({ code: "broken-chain", messageId: incoming.messageId });
+  if (!chain.some((e) => e.hash === incoming.prev)) return err({ code: "out-of-order", messageId: incoming.messageId });
+  const result = dispatch(meeting, from, incoming, ctx);
+  if (result.ok) return result;
+  return ok({ ...new StepBuilder(meeting, ctx).received(from, incoming).done({}), ignored: result.error });
+}
+
+function dispatch(
+  meeting: Meeting,
+  from: Address,
+  incoming: AgentMessage,
+  ctx: NegotiationContext,
+): Result<Step, NegotiationError> {
   const data = incoming.data;
+  const organizer = meeting.role === "organizer";
+  const misfit = err({ code: "wrong-state", state: meeting.state, event: data.type } as const);
   switch (data.type) {
     case "propose":
       // A task is proposed once; a new proposal is a new task.
-      return err({ code: "wrong-state", state: meeting.state, event: "propose" });
+      return misfit;
+    case "hold":
     case "accept":
-      return onAccept(meeting, incoming, data, ctx);
+      return organizer ? onAnswer(meeting, from, incoming, data, ctx) : misfit;
+    case "counter":
+      return organizer ? onCounter(meeting, from, incoming, data, ctx) : onNewRound(meeting, from, incoming, data, ctx);
+    case "reschedule":
+      return organizer
+        ? onRescheduleRequest(meeting, from, incoming, data, ctx)
+        : onNewRound(meeting, from, incoming, data, ctx);
     case "confirm":
-      return onConfirm(meeting, incoming, data, ctx);
+      return organizer ? misfit : onConfirm(meeting, from, incoming, data, ctx);
     case "decline":
-      return onDecline(meeting, incoming, data, ctx);
+      if (organizer) return onDecline(meeting, from, incoming, data, ctx);
+      return onOrganizerEnds(meeting, from, incoming, ctx, `declined (${DECLINE_WORDS[data.reason]})`);
     case "cancel":
-      return onCancel(meeting, incoming, ctx);
+      if (organizer) return onParticipantCancel(meeting, from, incoming, ctx);
+      return onOrganizerEnds(meeting, from, incoming, ctx, "canceled");
   }
 }
 
-function openAsParticipant(
+/** The organizer calls the meeting off (a cancel, or a decline of this side's late answer): it ends here too. */
+function onOrganizerEnds(
+  meeting: Meeting,
   from: Address,
   incoming: AgentMessage,
-  data: Data<"propose">,
   ctx: NegotiationContext,
-): Step {
-  const peerName = ctx.peerName ?? "Your contact";
-  const proposed = data.slots.filter((slot, i) => data.slots.findIndex((s) => sameSlot(s, slot)) === i);
-  const meeting: Meeting = {
-    id: incoming.taskId,
-    role: "participant",
-    peer: from,
-    peerName,
-    title: data.title,
-    durationMinutes: data.durationMinutes,
-    state: "input-required",
-    proposed,
-    available: [],
-    // The peer chose the expiry; this side bounds how long it lets a request wait.
-    expiresAt: Math.min(data.expiresAt, ctx.now + MAX_PROPOSAL_TTL_MS),
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-    transcript: [],
-  };
-  const owner = ctx.ownerName;
-  if (data.expiresAt <= ctx.now) {
-    const decline = message(
-      meeting,
-      { type: "decline", reason: "expired" },
-      outgoingText.proposalExpired(owner, data.title),
-      ctx,
-    );
-    return step(
-      meeting,
-      { state: "rejected" },
-      incoming,
-      [decline],
-      ctx,
-      `${peerName}'s proposal "${data.title}" arrived after it expired, so it was declined.`,
-    );
-  }
-  // A slot of another length than the stated duration is not the meeting on offer; it is never accepted.
-  const available = proposed
-    .filter((s) => s.end - s.start === data.durationMinutes * MINUTE_MS && s.start > ctx.now && ctx.isFree(s))
-    .sort((a, b) => a.start - b.start);
-  const first = available[0];
-  if (first === undefined) {
-    const decline = message(
-      meeting,
-      { type: "decline", reason: "not-available" },
-      outgoingText.noneAvailable(owner),
-      ctx,
-    );
-    const notice = `Declined ${peerName}'s "${data.title}": none of the ${proposed.length} proposed times is free for you.`;
-    return step(meeting, { state: "rejected" }, incoming, [decline], ctx, notice);
-  }
-  if (ctx.policy.autoAccept) {
-    const accept = message(
-      meeting,
-      { type: "accept", slot: first },
-      outgoingText.accept(owner, first, ctx.timeZone),
-      ctx,
-    );
-    const notice = `Accepted ${peerName}'s "${data.title}" for ${when(first, ctx)} under your auto-accept rule; waiting for confirmation.`;
-    return step(meeting, { state: "working", available }, incoming, [accept], ctx, notice);
-  }
-  const listed = available.map((s) => when(s, ctx)).join(", ");
-  const notice = `${peerName} proposes "${data.title}"; you are free at ${listed}. Pick one to accept, or decline.`;
-  return step(meeting, { state: "input-required", available }, incoming, [], ctx, notice);
-}
-
-function onAccept(
-  meeting: Meeting,
-  incoming: AgentMessage,
-  data: Data<"accept">,
-  ctx: NegotiationContext,
+  what: string,
 ): Result<Step, NegotiationError> {
-  if (meeting.role !== "organizer" || meeting.state !== "working") {
-    return err({ code: "wrong-state", state: meeting.state, event: "accept" });
-  }
-  const slot = data.slot;
-  if (!includesSlot(meeting.proposed, slot)) return err({ code: "slot-not-offered" });
-  const { peerName, title } = meeting;
-  if (ctx.now >= meeting.expiresAt) {
-    const decline = message(meeting, { type: "decline", reason: "expired" }, outgoingText.acceptedTooLate(title), ctx);
-    const notice = `${peerName} accepted "${title}" after your proposal expired, so nothing was booked.`;
-    return ok(step(meeting, { state: "failed" }, incoming, [decline], ctx, notice));
-  }
-  if (!ctx.isFree(slot)) {
-    // Something else took the time after it was proposed; say only "not available", never what.
-    const text = outgoingText.noLongerAvailable(ctx.ownerName, title, slot, ctx.timeZone);
-    const decline = message(meeting, { type: "decline", reason: "not-available" }, text, ctx);
-    const notice = `${peerName} accepted ${when(slot, ctx)}, but it is no longer free in your calendar, so "${title}" was not booked; ask me to find another time.`;
-    return ok(step(meeting, { state: "failed" }, incoming, [decline], ctx, notice));
-  }
-  const confirm = message(
-    meeting,
-    { type: "confirm", slot, title },
-    outgoingText.confirm(title, slot, ctx.timeZone),
-    ctx,
+  if (FINAL_STATES.includes(meeting.state))
+    return err({ code: "wrong-state", state: meeting.state, event: incoming.data.type });
+  const at = meeting.confirmed === undefined ? "" : ` at ${when(meeting.confirmed, ctx)}`;
+  const name = meeting.parties[0]?.name ?? "The organizer";
+  const state = incoming.data.type === "cancel" ? "canceled" : "rejected";
+  return ok(
+    new StepBuilder(meeting, ctx)
+      .received(from, incoming)
+      .done(
+        { state, held: [], heldUntil: 0 },
+        `${name} ${what} "${meeting.title}"${at}; any time held for it is free again.`,
+      ),
   );
-  const notice = `${peerName} accepted: "${title}" is confirmed for ${when(slot, ctx)}.`;
-  return ok(step(meeting, { state: "completed", confirmed: slot }, incoming, [confirm], ctx, notice));
-}
-
-function onConfirm(
-  meeting: Meeting,
-  incoming: AgentMessage,
-  data: Data<"confirm">,
-  ctx: NegotiationContext,
-): Result<Step, NegotiationError> {
-  if (meeting.role !== "participant" || meeting.state !== "working") {
-    return err({ code: "wrong-state", state: meeting.state, event: "confirm" });
-  }
-  const accepted: Slot | undefined = acceptedSlot(meeting);
-  if (accepted === undefined || !sameSlot(accepted, data.slot)) return err({ code: "slot-not-offered" });
-  const notice = `"${meeting.title}" with ${meeting.peerName} is confirmed for ${when(accepted, ctx)}.`;
-  return ok(step(meeting, { state: "completed", confirmed: accepted }, incoming, [], ctx, notice));
-}
-
-function onDecline(
-  meeting: Meeting,
-  incoming: AgentMessage,
-  data: Data<"decline">,
-  ctx: NegotiationContext,
-): Result<Step, NegotiationError> {
-  if (meeting.state === "completed" || FINAL_STATES.includes(meeting.state)) {
-    return err({ code: "wrong-state", state: meeting.state, event: "decline" });
-  }
-  const notice =
-    meeting.role === "organizer"
-      ? `${meeting.peerName} declined "${meeting.title}" (${REASON_WORDS[data.reason]}).`
-      : `${meeting.peerName}'s agent did not book "${meeting.title}" (${REASON_WORDS[data.reason]}).`;
-  return ok(step(meeting, { state: "rejected" }, incoming, [], ctx, notice));
-}
-
-function onCancel(meeting: Meeting, incoming: AgentMessage, ctx: NegotiationContext): Result<Step, NegotiationError> {
-  if (FINAL_STATES.includes(meeting.state)) return err({ code: "wrong-state", state: meeting.state, event: "cancel" });
-  const at = meeting.confirmed === undefined ? "" : ` for ${when(meeting.confirmed, ctx)}`;
-  const notice = `${meeting.peerName} canceled "${meeting.title}"${at}.`;
-  return ok(step(meeting, { state: "canceled" }, incoming, [], ctx, notice));
 }

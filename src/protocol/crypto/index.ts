@@ -1,5 +1,6 @@
 /** The crypto contract: the only folder that touches libsodium. */
 export { loadCrypto } from "./sodium";
+export { transcriptDigest } from "./digest";
 export { systemRandomBytes } from "./random";
 export * from "./types";
 export {

@@ -8,7 +8,8 @@ import { displayNameSchema, messageIdSchema } from "./schema";
  * Everything one agent sends another, inside the encryption. The sender's
  * identity is not repeated here: it is what the decryption proved.
  */
-export const PEER_MESSAGE_VERSION = 1;
+// 2: N-party scheduling (rounds, holds, counters, reschedule) and the transcript hash chain.
+export const PEER_MESSAGE_VERSION = 2;
 
 const contactRequestSchema = z.strictObject({
   v: z.literal(PEER_MESSAGE_VERSION),

@@ -1,6 +1,6 @@
 "use client";
 import { useMemo, useState } from "react";
-import { formatSlot } from "../../agent";
+import { formatSlot, withWhom } from "../../agent";
 import { offeredTimes, waitingApprovals } from "../state/selectors";
 import { useApp, useParley } from "../state/use-app";
 import type { MeetingRow } from "../storage/rows";
@@ -51,13 +51,16 @@ function Request({ meeting: m }: { meeting: MeetingRow }) {
   const tz = useApp((s) => s.timeZone);
   const events = useApp((s) => s.events);
   const meetings = useApp((s) => s.meetings);
-  const times = useMemo(() => offeredTimes(m, events, meetings), [m, events, meetings]);
+  const now = useApp((s) => s.refreshedAt);
+  const times = useMemo(() => offeredTimes(m, events, meetings, now), [m, events, meetings, now]);
+  const others = m.others.length === 0 ? "" : ` with ${m.others.join(", ")}`;
+  const moving = m.confirmed === undefined ? "asks for" : "wants to move";
   const { busy, run } = useAction();
   return (
-    <li className="approval" aria-label={`Request from ${m.peerName}`}>
+    <li className="approval" aria-label={`Request from ${withWhom(m)}`}>
       <p>
-        <strong>{m.peerName}</strong> asks for <strong>{m.title}</strong> ({m.durationMinutes} minutes). Of the proposed
-        times, these were free in your calendar:
+        <strong>{withWhom(m)}</strong> {moving} <strong>{m.title}</strong> ({m.durationMinutes} minutes{others}). Of the
+        proposed times, these were free in your calendar:
       </p>
       <ul className="slots">
         {times.map(({ slot, free }) => (

@@ -108,7 +108,7 @@ function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
         (confirming ? (
           <span className="confirm">
             {item.kind === "meeting" ? "Cancel and tell " : "Withdraw and tell "}
-            {item.peerName}?{" "}
+            {item.withWhom}?{" "}
             <button disabled={busy} onClick={() => run(() => parley.cancel(item.meetingId))}>
               Yes
             </button>{" "}
@@ -117,9 +117,21 @@ function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
             </button>
           </span>
         ) : (
-          <button className="secondary" onClick={() => setConfirming(true)} aria-label={`Cancel ${item.title}`}>
-            {item.kind === "meeting" ? "Cancel" : "Withdraw"}
-          </button>
+          <>
+            {item.kind === "meeting" && item.movable && (
+              <button
+                className="secondary"
+                disabled={busy}
+                onClick={() => run(() => parley.reschedule(item.meetingId))}
+                aria-label={`Move ${item.title}`}
+              >
+                Move
+              </button>
+            )}{" "}
+            <button className="secondary" onClick={() => setConfirming(true)} aria-label={`Cancel ${item.title}`}>
+              {item.kind === "meeting" ? "Cancel" : "Withdraw"}
+            </button>
+          </>
         ))}
     </li>
   );

@@ -2,6 +2,7 @@
 import { useMemo, useRef, useState } from "react";
 import { INVITE_LIFETIME_MS } from "../runtime/invites";
 import type { ContactRow } from "../storage/rows";
+import { ContactPolicyForm } from "./ContactPolicy";
 import { useApp, useParley } from "../state/use-app";
 import { SafetyNumber } from "./SafetyNumber";
 import { useAction } from "./use-action";
@@ -114,6 +115,7 @@ function ContactItem({ contact }: { contact: ContactRow }) {
           onUnverify={() => run(() => parley.unverifyContact(contact.address))}
         />
       )}
+      <ContactPolicyForm contact={contact} />
     </li>
   );
 }

@@ -1,8 +1,8 @@
 "use client";
-import { describeMessage } from "../../agent";
-import type { TaskState } from "../../protocol/messages";
+import { describeMessage, withWhom } from "../../agent";
+import { verifyChain, type TaskState } from "../../protocol/messages";
 import { useApp } from "../state/use-app";
-import type { ContactRow } from "../storage/rows";
+import type { ContactRow, MeetingRow } from "../storage/rows";
 import { VerificationBadge } from "./Contacts";
 
 const STATE_LABELS: Record<TaskState, string> = {
@@ -38,12 +38,27 @@ export function Conversations() {
             {m.title} <span className="state">{STATE_LABELS[m.state]}</span>
             {unsent.has(m.id) && <span className="state unsent">· waiting to be sent</span>}
           </h3>
-          <PeerTrust name={m.peerName} contact={contacts.find((c) => c.address === m.peer)} />
+          {m.parties.map((p) => (
+            <PeerTrust key={p.address} name={p.name} contact={contacts.find((c) => c.address === p.address)} />
+          ))}
+          <ChainStatus meeting={m} />
+          {m.ical !== undefined && m.confirmed !== undefined && (
+            <p>
+              <a
+                href={`data:text/calendar;charset=utf-8,${encodeURIComponent(m.ical)}`}
+                download={`${m.title.replace(/[^\p{L}\p{N} _-]/gu, "").trim() || "meeting"}.ics`}
+              >
+                Add to my calendar (.ics)
+              </a>
+            </p>
+          )}
           <ol>
             {m.transcript.map((entry) => (
               <li key={entry.message.messageId} className={entry.direction}>
                 <span className="from">
-                  {entry.direction === "out" ? `Your agent (${view.ownerName})` : `${m.peerName}'s agent`}
+                  {entry.direction === "out"
+                    ? `Your agent (${view.ownerName})`
+                    : `${m.parties.find((p) => p.address === entry.peer)?.name ?? "Someone"}'s agent`}
                 </span>
                 <span className="text">
                   {describeMessage(entry, m, view)}
@@ -55,6 +70,22 @@ export function Conversations() {
         </article>
       ))}
     </section>
+  );
+}
+
+/**
+ * Whether each pairwise record still hangs together: every message's hash
+ * matches and links to one before it. A break means the stored record was
+ * altered (or damaged) after the fact.
+ */
+function ChainStatus({ meeting }: { meeting: MeetingRow }) {
+  const broken = meeting.parties.filter((p) => !verifyChain(meeting.transcript.filter((e) => e.peer === p.address)).ok);
+  return broken.length === 0 ? (
+    <p className="chain ok">Record intact: every message is linked to the one before it.</p>
+  ) : (
+    <p className="chain broken" role="alert">
+      The record with {withWhom({ parties: broken })} does not verify: it was changed after it was written.
+    </p>
   );
 }
 

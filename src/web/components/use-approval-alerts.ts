@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useRef } from "react";
+import { withWhom } from "../../agent";
 import { waitingApprovals } from "../state/selectors";
 import { useApp } from "../state/use-app";
 
@@ -22,7 +23,7 @@ export function useApprovalAlerts(): void {
     if (fresh.length === 0 || document.visibilityState !== "hidden") return;
     if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
     for (const meeting of fresh) {
-      new Notification(`${meeting.peerName} asks to meet`, {
+      new Notification(`${withWhom(meeting)} asks to meet`, {
         body: `"${meeting.title}", ${meeting.durationMinutes} minutes. Open Parley to answer.`,
         tag: meeting.id,
       });

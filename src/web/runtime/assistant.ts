@@ -1,25 +1,25 @@
 import {
-  computeAvailability,
+  busyFromMeetings,
+  describeUnavailability,
+  explain,
   formatSlot,
   parseCommand,
   propose,
-  searchSlots,
-  toSlots,
-  WEEKDAYS,
-  type PartOfDay,
-  type Preferences,
+  withWhom,
 } from "../../agent";
-import { readPreferences } from "../storage/read";
-import { readContacts } from "../storage/read";
+import type { Slot } from "../../protocol/messages";
+import { readContacts, readPreferences } from "../storage/read";
+import { eventRowSchema, meetingRowSchema, parseRows } from "../storage/rows";
 import type { Session } from "./context";
 import { busyIntervals, commitStep, contextFrom, type Decision } from "./meetings";
+import { freeSlots } from "./search";
 import { addChat, refresh } from "./view";
 
 const answer = (text: string): Decision => ({ kind: "answer", text });
 
 const HELP =
-  'I arrange meetings with your contacts\' agents. Try "meet Alice tomorrow at 3pm for 30 minutes" or ' +
-  '"find 30 minutes with Alice next week, afternoons".';
+  'I arrange meetings with your contacts\' agents. Try "meet Alice tomorrow at 3pm for 30 minutes", ' +
+  '"find 30 minutes with Alice next week, afternoons" or "lunch with Alice and Bob next week".';
 
 /** One line typed into the assistant chat: understood, planned against the local calendar, and proposed. */
 export async function handleCommand(session: Session, text: string): Promise<void> {
@@ -45,83 +45,87 @@ async function plan(session: Session, text: string): Promise<Decision> {
   if (!parsed.ok) return answer(parsed.error.hint);
   const intent = parsed.value;
   if (intent.kind === "help") return answer(HELP);
+  if (intent.kind === "explain") return answer(await explainTime(session, intent.slot));
 
-  const contact = contacts.find((c) => c.address === intent.contactId);
-  if (contact === undefined)
-    return answer(`I don't know ${intent.contactName} yet. Send them an invite from Contacts.`);
+  const named = [{ id: intent.contactId, name: intent.contactName }, ...intent.others];
+  const invitees = [];
+  for (const person of named) {
+    const contact = contacts.find((c) => c.address === person.id);
+    if (contact === undefined) return answer(`I don't know ${person.name} yet. Send them an invite from Contacts.`);
+    invitees.push(contact);
+  }
   const busy = await busyIntervals(session);
-  const context = contextFrom(session, busy);
+  const preferences = await readPreferences(session.db, session.timeZone);
+  const context = contextFrom(session, busy, preferences);
+  const everyone = invitees.map((c) => c.name).join(", ");
   let slots;
   if (intent.exact !== undefined) {
     if (!context.isFree(intent.exact)) {
       return answer(
-        `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${contact.name} this week".`,
+        `You are busy at ${formatSlot(intent.exact, session.timeZone)}. Ask me to find a time instead, e.g. "find ${intent.durationMinutes} minutes with ${everyone} this week".`,
       );
     }
     slots = [intent.exact];
   } else {
-    const preferences = await readPreferences(session.db, session.timeZone);
-    const availability = computeAvailability({
-      preferences: intent.partOfDay === undefined ? preferences : forPartOfDay(preferences, intent.partOfDay),
-      // Local events are plain busy blocks; damaged rows' readable times are in `busy` too (fail closed).
-      events: busy.map((interval, i) => ({
-        id: `busy-${i}`,
-        title: "",
-        time: { kind: "timed", start: interval.start, end: interval.end },
-        transparency: "busy",
-      })),
-      meetings: [],
+    // With several people, more candidates give the round a better chance that one suits everyone.
+    const limit = invitees.length > 1 ? 6 : 3;
+    slots = freeSlots({
+      preferences,
+      busy,
+      durationMinutes: intent.durationMinutes,
       window: intent.window,
       now: session.now(),
+      limit,
+      ...(intent.partOfDay === undefined ? {} : { partOfDay: intent.partOfDay }),
     });
-    slots = toSlots(
-      searchSlots({
-        availabilities: [availability],
-        durationMinutes: intent.durationMinutes,
-        window: intent.window,
-        now: session.now(),
-        limit: 3,
-      }),
-    );
     if (slots.length === 0) {
       return answer(`You have no free ${intent.durationMinutes} minutes in that period within your working hours.`);
     }
   }
   const step = propose(
     {
-      peer: contact.address,
-      peerName: contact.name,
+      participants: invitees.map((c) => ({ address: c.address, name: c.name })),
       title: intent.title,
       durationMinutes: intent.durationMinutes,
       slots,
     },
     context,
   );
-  return { kind: "step", contact, step };
+  return { kind: "step", step };
 }
 
-/** Local minutes of each part of the day; evenings go past working hours, as people asking for one mean. */
-const PART_MINUTES: Record<PartOfDay, { start: number; end: number }> = {
-  morning: { start: 0, end: 12 * 60 },
-  afternoon: { start: 12 * 60, end: 17 * 60 },
-  evening: { start: 17 * 60, end: 22 * 60 },
-};
-
-/** The preferences with each working day narrowed to the part of the day the human asked for. */
-function forPartOfDay(preferences: Preferences, part: PartOfDay): Preferences {
-  const { start, end } = PART_MINUTES[part];
-  const workingHours = { ...preferences.workingHours };
-  for (const day of WEEKDAYS) {
-    const ranges = preferences.workingHours[day];
-    if (ranges.length === 0) continue;
-    workingHours[day] =
-      part === "evening"
-        ? [{ startMinute: start, endMinute: end }]
-        : ranges.flatMap((r) => {
-            const from = Math.max(r.startMinute, start);
-            const to = Math.min(r.endMinute, end);
-            return from < to ? [{ startMinute: from, endMinute: to }] : [];
-          });
+/**
+ * Why a time is not free (or was not offered), for the owner alone: the
+ * private reasons (which event, the buffer, working hours, notice, the daily
+ * cap). Other agents only ever learn "not available".
+ */
+async function explainTime(session: Session, slot: Slot): Promise<string> {
+  const preferences = await readPreferences(session.db, session.timeZone);
+  const events = parseRows(eventRowSchema, await session.db.events.toArray(), "events");
+  const meetings = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
+  const now = session.now();
+  const booked = meetings.flatMap((m) =>
+    busyFromMeetings([m], now).map((interval) => ({
+      ...interval,
+      id: m.id,
+      title: `${m.title} (with ${withWhom(m)})`,
+    })),
+  );
+  const reasons = explain({
+    preferences,
+    events: events.map((e) => ({
+      id: e.id,
+      title: e.title,
+      time: { kind: "timed" as const, start: e.start, end: e.end },
+      transparency: "busy" as const,
+    })),
+    meetings: booked,
+    now,
+    slot,
+  });
+  const when = formatSlot(slot, session.timeZone);
+  if (reasons.length === 0) {
+    return `${when} is free for you. If I did not offer it, other times ranked higher (sooner, or in a part of the day you prefer).`;
   }
-  return { ...preferences, workingHours };
+  return `${when} does not work: ${reasons.map((r) => describeUnavailability(r, session.timeZone)).join(" ")}`;
 }

@@ -1,14 +1,15 @@
+import { cancel, describePolicy, parseContactPolicy } from "../../agent";
 import type { Address } from "../../protocol/address";
-import { heldRowSchema, meetingRowSchema, parseRows, type OutboxRow } from "../storage/rows";
+import { heldRowSchema, meetingRowSchema, parseRows, type MeetingRow, type OutboxRow } from "../storage/rows";
 import { readContact } from "../storage/read";
 import type { Session } from "./context";
 import { applyAgentMessage } from "./inbound";
-import { stepTables } from "./meetings";
+import { negotiationContext, stepTables, writeStep } from "./meetings";
 import { flushOutbox } from "./outbound";
 import { endSessionWith, exclusively } from "./sessions";
 import { addChat, refresh } from "./view";
 
-/** What the human does to a contact itself: verify its safety number, or remove it. */
+/** What the human does to a contact itself: verify its safety number, set what the agent may do for it, or remove it. */
 
 /** States of a negotiation that has not been settled, which removing the contact withdraws. */
 const OPEN_STATES: ReadonlySet<string> = new Set(["submitted", "working", "input-required"]);
@@ -28,8 +29,9 @@ export async function verifyContact(session: Session, address: Address): Promise
       await db.contacts.put({ ...rest, verified: true });
       const held = parseRows(heldRowSchema, await db.held.where("from").equals(address).sortBy("at"), "held");
       for (const row of held) {
-        await applyAgentMessage(session, address, row.message, outbox, row.id);
+        // Deleted first: a message that still cannot be applied (one before it is missing) is held again.
         await db.held.delete(row.id);
+        await applyAgentMessage(session, address, row.message, outbox, row.id);
       }
       const text =
         held.length === 0
@@ -54,12 +56,32 @@ export async function unverifyContact(session: Session, address: Address): Promi
 }
 
 /**
+ * Stores what the agent may do on its own for a contact, once the engine's
+ * parser accepts it; returns what to tell the human (why not, when refused).
+ */
+export async function setContactPolicy(session: Session, address: Address, value: unknown): Promise<string> {
+  const parsed = parseContactPolicy(value);
+  if (!parsed.ok) return `That policy was not saved: ${parsed.error.issues.slice(0, 3).join("; ")}.`;
+  const policy = parsed.value;
+  const db = session.db;
+  const said = await db.transaction("rw", db.contacts, async () => {
+    const contact = await readContact(db, address);
+    if (!("found" in contact)) return "That contact can no longer be read.";
+    await db.contacts.put({ ...contact.found, policy });
+    return `Saved what your agent may do for ${contact.found.name}: ${describePolicy(policy)}`;
+  });
+  await refresh(session);
+  return said;
+}
+
+/**
  * Removes a contact: deletes its session (keeping only what recognises its
  * later messages, to refuse them), its unsent messages and held ones, and
  * withdraws negotiations still open with it. Confirmed meetings stay.
  */
 export async function removeContact(session: Session, address: Address): Promise<string> {
   const db = session.db;
+  const outbox: OutboxRow[] = [];
   const said = await exclusively(session, () =>
     db.transaction("rw", stepTables(session), async () => {
       const contact = await readContact(db, address);
@@ -72,9 +94,9 @@ export async function removeContact(session: Session, address: Address): Promise
       const meetings = parseRows(meetingRowSchema, await db.meetings.toArray(), "meetings");
       let withdrawn = 0;
       for (const meeting of meetings) {
-        if (meeting.peer !== address || !OPEN_STATES.has(meeting.state)) continue;
-        await db.meetings.put({ ...meeting, state: "canceled", updatedAt: session.now() });
-        withdrawn += 1;
+        if (!meeting.parties.some((p) => p.address === address)) continue;
+        const left = await leaveMeeting(session, meeting, address, outbox);
+        if (left === "withdrawn") withdrawn += 1;
       }
       const text = `${name} was removed: their agent can no longer reach yours.${withdrawn > 0 ? ` ${withdrawn} open request${withdrawn === 1 ? " was" : "s were"} withdrawn.` : ""}`;
       await addChat(session, "agent", text);
@@ -82,5 +104,42 @@ export async function removeContact(session: Session, address: Address): Promise
     }),
   );
   await refresh(session);
+  if (outbox.length > 0) void flushOutbox(session);
   return said;
+}
+
+/**
+ * A removed contact leaves a meeting. A negotiation still open with them is
+ * withdrawn: a participant's request from them ends; an organizer's
+ * negotiation needs every invitee, so the others are told it is called off.
+ * A booked meeting stays booked (with the others, if any) and they are no
+ * longer written to about it.
+ */
+async function leaveMeeting(
+  session: Session,
+  meeting: MeetingRow,
+  address: Address,
+  outbox: OutboxRow[],
+): Promise<"withdrawn" | "kept"> {
+  const now = session.now();
+  const parties = meeting.parties.map((p) =>
+    p.address === address ? { ...p, answer: "withdrew" as const, slots: [] } : p,
+  );
+  if (!OPEN_STATES.has(meeting.state) || meeting.role === "participant") {
+    const open = OPEN_STATES.has(meeting.state) && meeting.confirmed === undefined;
+    await session.db.meetings.put({
+      ...meeting,
+      parties,
+      ...(open ? { state: "canceled" as const } : {}),
+      updatedAt: now,
+    });
+    return open ? "withdrawn" : "kept";
+  }
+  const step = cancel({ ...meeting, parties }, await negotiationContext(session, meeting));
+  if (!step.ok) return "kept";
+  const written = await writeStep(session, step.value);
+  if (written.ok) outbox.push(...written.value);
+  // Without a session to reach the others, it still ends here; they will see it expire.
+  else await session.db.meetings.put({ ...step.value.meeting, updatedAt: now });
+  return "withdrawn";
 }

@@ -10,7 +10,7 @@ import {
   type PeerMessageError,
 } from "../../protocol/messages";
 import { readContact, readMeeting } from "../storage/read";
-import type { OutboxRow } from "../storage/rows";
+import { heldRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
 import { negotiationContext, stepTables, writeStep } from "./meetings";
 import { flushOutbox } from "./outbound";
@@ -143,7 +143,14 @@ async function acceptContactRequest(
   return { kind: "applied" };
 }
 
-/** Applies (or, for a contact whose key changed and is not verified again, holds) one agent message. */
+/** Messages held per contact while they wait for an earlier one; beyond this the contact's agent is misbehaving. */
+export const MAX_HELD_PER_CONTACT = 200;
+
+/**
+ * Applies one agent message, or holds it: for a contact whose key changed and
+ * is not verified again, until the human verifies them; for a message that
+ * follows one not yet arrived, until that one has been applied.
+ */
 export async function applyAgentMessage(
   session: Session,
   from: Address,
@@ -166,17 +173,59 @@ export async function applyAgentMessage(
     }
     return { kind: "applied" };
   }
+  const outcome = await applyNow(session, contact.found, message, outbox, id);
+  if (outcome.kind === "applied") await applyWaiting(session, contact.found, outbox);
+  return outcome;
+}
+
+async function applyNow(
+  session: Session,
+  contact: ContactRow,
+  message: AgentMessage,
+  outbox: OutboxRow[],
+  id: string,
+): Promise<Inbound> {
+  const from = contact.address;
   const meeting = await readMeeting(session.db, message.taskId);
   if ("damaged" in meeting) return refuse({ code: "damaged-row", what: meeting.damaged });
-  const context = await negotiationContext(session, message.taskId, contact.found.name);
-  const step = receive("found" in meeting ? meeting.found : undefined, from, message, context);
+  const existing = "found" in meeting ? meeting.found : undefined;
+  // A new task is a proposal from this contact, which makes this side a participant with them as organizer.
+  const context = await negotiationContext(session, existing ?? { role: "participant" }, contact);
+  const step = receive(existing, from, message, context);
   if (!step.ok) {
     if (step.error.code === "duplicate") return { kind: "unchanged" };
+    if (step.error.code === "out-of-order") {
+      if ((await session.db.held.where("from").equals(from).count()) >= MAX_HELD_PER_CONTACT) {
+        return refuse({ code: "not-applied", reason: "too-many-held" });
+      }
+      await session.db.held.put({ id, from, at: session.now(), message });
+      return { kind: "applied" };
+    }
     return refuse({ code: "not-applied", reason: step.error.code });
   }
-  const written = await writeStep(session, contact.found, step.value);
+  if (step.value.ignored !== undefined)
+    console.warn("inbound: recorded a message that changed nothing:", step.value.ignored.code);
+  const written = await writeStep(session, step.value);
   // The message came through this contact's session a moment ago, so it exists; only a bug gets here.
-  if (!written.ok) throw new Error(`applyAgentMessage: no session to answer ${contact.found.name} in`);
+  if (!written.ok) throw new Error(`applyAgentMessage: no session to answer ${written.error.name} in`);
   outbox.push(...written.value);
   return { kind: "applied" };
+}
+
+/** After a message applied, the held ones from the same contact that waited for it, until none can go. */
+async function applyWaiting(session: Session, contact: ContactRow, outbox: OutboxRow[]): Promise<void> {
+  for (let progress = true; progress;) {
+    progress = false;
+    const held = parseRows(
+      heldRowSchema,
+      await session.db.held.where("from").equals(contact.address).sortBy("at"),
+      "held",
+    );
+    for (const row of held) {
+      await session.db.held.delete(row.id);
+      const outcome = await applyNow(session, contact, row.message, outbox, row.id);
+      const stillWaiting = (await session.db.held.get(row.id)) !== undefined;
+      if (outcome.kind === "applied" && !stillWaiting) progress = true;
+    }
+  }
 }

@@ -1,34 +1,41 @@
 import {
   approve,
+  autoAcceptableSlots,
   busyFromMeetings,
   cancel,
   decline,
   describeNegotiationError,
   expire,
   isFree,
+  requestReschedule,
+  reschedule,
   type Interval,
   type Meeting,
   type NegotiationContext,
   type NegotiationError,
+  type Preferences,
   type Step,
 } from "../../agent";
 import { newMessageId } from "../../agent/wire";
-import type { Result } from "../../protocol/result";
-import type { Slot } from "../../protocol/messages";
-import { readContact, readMeeting } from "../storage/read";
+import type { Address } from "../../protocol/address";
+import type { AgentMessage, Slot } from "../../protocol/messages";
+import { err, ok, type Result } from "../../protocol/result";
+import { readContact, readMeeting, readPreferences } from "../storage/read";
 import { eventRowSchema, meetingRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
 import { flushOutbox } from "./outbound";
+import { contactPolicyOf } from "./policy";
+import { upcomingFreeSlots } from "./search";
 import { exclusively, sealForContact, sessionTables, type SealError } from "./sessions";
 import { addChat, refresh } from "./view";
 
 /** The tables a negotiation step reads and writes; every step runs in one transaction over them. */
 export const stepTables = (session: Session) => {
   const { db } = session;
-  return [db.meetings, db.events, db.outbox, db.chat, db.held, db.settings, ...sessionTables(session)];
+  return [db.meetings, db.events, db.outbox, db.chat, db.held, db.settings, db.contacts, ...sessionTables(session)];
 };
 
-/** Busy time on this device: calendar events plus meetings confirmed or being confirmed, except `excluding`. */
+/** Busy time on this device: calendar events plus meetings booked or held, except `excluding`. */
 export async function busyIntervals(session: Session, excluding?: string): Promise<Interval[]> {
   const [eventRows, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
   const events = parseRows(eventRowSchema, eventRows, "events");
@@ -42,7 +49,8 @@ export async function busyIntervals(session: Session, excluding?: string): Promi
         typeof row === "object" && row !== null && "confirmed" in row ? readableInterval(row.confirmed) : undefined,
       ),
   ].filter((interval) => interval !== undefined);
-  return [...events.map((e) => ({ start: e.start, end: e.end })), ...busyFromMeetings(meetings), ...damaged];
+  const booked = busyFromMeetings(meetings, session.now());
+  return [...events.map((e) => ({ start: e.start, end: e.end })), ...booked, ...damaged];
 }
 
 function readableInterval(value: unknown): Interval | undefined {
@@ -51,49 +59,81 @@ function readableInterval(value: unknown): Interval | undefined {
   return typeof start === "number" && typeof end === "number" && end > start ? { start, end } : undefined;
 }
 
+/**
+ * The engine's view of this side for one meeting, read inside the step's
+ * transaction: free time without this meeting's own holds, the owner's
+ * preferences for suggestions, and, for a meeting this side was invited to,
+ * the inviting contact's policy (what may be accepted and disclosed).
+ */
 export async function negotiationContext(
   session: Session,
-  meetingId?: string,
-  peerName?: string,
+  meeting: { id?: string; role: Meeting["role"] },
+  organizer?: ContactRow,
 ): Promise<NegotiationContext> {
-  return contextFrom(session, await busyIntervals(session, meetingId), peerName);
+  const busy = await busyIntervals(session, meeting.id);
+  const preferences = await readPreferences(session.db, session.timeZone);
+  return contextFrom(session, busy, preferences, meeting.role === "participant" ? organizer : undefined);
 }
 
-/** The engine's view of this side, given the busy time already read. */
-export function contextFrom(session: Session, busy: readonly Interval[], peerName?: string): NegotiationContext {
+/** The engine's view of this side, given the busy time and preferences already read. */
+export function contextFrom(
+  session: Session,
+  busy: readonly Interval[],
+  preferences: Preferences,
+  organizer?: ContactRow,
+): NegotiationContext {
+  const now = session.now();
+  const policy = organizer === undefined ? undefined : contactPolicyOf(organizer);
   return {
-    ...(peerName === undefined ? {} : { peerName }),
-    now: session.now(),
+    ...(organizer === undefined ? {} : { peerName: organizer.name }),
+    now,
     newId: () => newMessageId(session.randomBytes),
     isFree: (slot: Slot) => isFree(slot, busy),
     timeZone: session.timeZone,
     ownerName: session.name,
-    // Every request waits for the human's approval until per-contact policy exists.
-    policy: { autoAccept: false },
+    autoAccept: (durationMinutes, slots) =>
+      policy === undefined
+        ? []
+        : autoAcceptableSlots(policy, durationMinutes, slots, { verified: organizer?.verified === true, preferences }),
+    // What this side's own proposals offer; to an inviting contact, only what the policy lets it disclose.
+    candidates: (durationMinutes, exclude) =>
+      policy?.disclose === "answers-only"
+        ? []
+        : upcomingFreeSlots(preferences, [...busy, ...exclude], durationMinutes, now, 5),
   };
 }
 
 /**
  * Writes a step inside the caller's transaction: the meeting, its outgoing
- * messages encrypted in the contact's session (encryption is synchronous, so
- * the transaction stays open) and the notice. Returns the outbox rows to send
- * once it commits; writes nothing when there is no session to encrypt in.
+ * messages encrypted in each recipient's session (encryption is synchronous,
+ * so the transaction stays open) and the notice. Returns the outbox rows to
+ * send once it commits. Every recipient's session is checked before any is
+ * advanced, so a missing one writes nothing at all.
  */
-export async function writeStep(
-  session: Session,
-  contact: ContactRow,
-  step: Step,
-): Promise<Result<OutboxRow[], SealError>> {
+export async function writeStep(session: Session, step: Step): Promise<Result<OutboxRow[], SealError>> {
+  const byRecipient = new Map<Address, AgentMessage[]>();
+  for (const { to, message } of step.outgoing) byRecipient.set(to, [...(byRecipient.get(to) ?? []), message]);
+  const recipients: { contact: ContactRow; messages: AgentMessage[] }[] = [];
+  for (const [to, messages] of byRecipient) {
+    const contact = await readContact(session.db, to);
+    const name = step.meeting.parties.find((p) => p.address === to)?.name ?? "a participant";
+    if (!("found" in contact)) return err({ code: "no-session", name });
+    if ((await session.db.sessions.get(to)) === undefined) return err({ code: "no-session", name: contact.found.name });
+    recipients.push({ contact: contact.found, messages });
+  }
   // Rows leave in createdAt order: number them after the newest row, so a clock that steps back cannot reorder them.
   const newest = await session.db.outbox.orderBy("createdAt").last();
-  const first = Math.max(session.now(), typeof newest?.createdAt === "number" ? newest.createdAt + 1 : 0);
-  const sealed = await sealForContact(session, contact, step.outgoing);
-  if (!sealed.ok) return sealed;
-  const outbox = sealed.value.map((row, i) => ({ ...row, createdAt: first + i }));
+  let next = Math.max(session.now(), typeof newest?.createdAt === "number" ? newest.createdAt + 1 : 0);
+  const outbox: OutboxRow[] = [];
+  for (const { contact, messages } of recipients) {
+    const sealed = await sealForContact(session, contact, messages);
+    if (!sealed.ok) return sealed;
+    for (const row of sealed.value) outbox.push({ ...row, createdAt: next++ });
+  }
   await session.db.meetings.put(step.meeting);
   await session.db.outbox.bulkPut(outbox);
   if (step.notice !== undefined) await addChat(session, "agent", step.notice);
-  return sealed;
+  return ok(outbox);
 }
 
 export function describeSealError(error: SealError): string {
@@ -102,7 +142,7 @@ export function describeSealError(error: SealError): string {
 
 /** What a decision inside a step transaction came to. */
 export type Decision =
-  | { readonly kind: "step"; readonly contact: ContactRow; readonly step: Step }
+  | { readonly kind: "step"; readonly step: Step }
   /** No step: tell the human this instead (an answer in the chat, or why an action did not happen). */
   | { readonly kind: "answer"; readonly text: string }
   /** No step and nothing to say (the clock found nothing due). */
@@ -120,7 +160,7 @@ export async function commitStep(session: Session, decide: () => Promise<Decisio
     session.db.transaction("rw", stepTables(session), async (): Promise<Decision> => {
       const decided = await decide();
       if (decided.kind !== "step") return decided;
-      const written = await writeStep(session, decided.contact, decided.step);
+      const written = await writeStep(session, decided.step);
       return written.ok ? decided : answer(describeSealError(written.error));
     }),
   );
@@ -131,6 +171,15 @@ export async function commitStep(session: Session, decide: () => Promise<Decisio
   return decision;
 }
 
+/** The contact that invited this side to a meeting (a participant's one party), for its policy. */
+async function organizerContact(session: Session, meeting: Meeting): Promise<ContactRow | undefined> {
+  if (meeting.role !== "participant") return undefined;
+  const organizer = meeting.parties[0];
+  if (organizer === undefined) return undefined;
+  const contact = await readContact(session.db, organizer.address);
+  return "found" in contact ? contact.found : undefined;
+}
+
 type Action = (meeting: Meeting, context: NegotiationContext) => Result<Step, NegotiationError>;
 
 /** A human's move on one meeting; its reads, decision and writes are one transaction, so nothing interleaves. */
@@ -138,12 +187,9 @@ async function act(session: Session, meetingId: string, action: Action): Promise
   const decision = await commitStep(session, async () => {
     const meeting = await readMeeting(session.db, meetingId);
     if (!("found" in meeting)) return answer("That meeting can no longer be read.");
-    const contact = await readContact(session.db, meeting.found.peer);
-    if (!("found" in contact)) return answer(`${meeting.found.peerName} is no longer a contact.`);
-    const step = action(meeting.found, await negotiationContext(session, meetingId));
-    return step.ok
-      ? { kind: "step", contact: contact.found, step: step.value }
-      : answer(describeNegotiationError(step.error));
+    const context = await negotiationContext(session, meeting.found, await organizerContact(session, meeting.found));
+    const step = action(meeting.found, context);
+    return step.ok ? { kind: "step", step: step.value } : answer(describeNegotiationError(step.error));
   });
   if (decision.kind === "answer") session.store.setState({ notice: decision.text });
 }
@@ -152,11 +198,16 @@ export const approveMeeting = (session: Session, meetingId: string, slot: Slot) 
   act(session, meetingId, (meeting, context) => approve(meeting, slot, context));
 export const declineMeeting = (session: Session, meetingId: string) => act(session, meetingId, decline);
 export const cancelMeeting = (session: Session, meetingId: string) => act(session, meetingId, cancel);
+/** Move a booked meeting: the organizer runs a new round; a participant asks the organizer to. */
+export const rescheduleMeeting = (session: Session, meetingId: string) =>
+  act(session, meetingId, (meeting, context) =>
+    meeting.role === "organizer" ? reschedule(meeting, context) : requestReschedule(meeting, context),
+  );
 
 /** States in which the clock can still change a meeting (see the engine's expire()). */
 const CLOCK_STATES: ReadonlySet<string> = new Set(["working", "input-required"]);
 
-/** Runs the clock over every open negotiation: expired proposals are withdrawn or declined, and the peer told. */
+/** Runs the clock over every open negotiation: expired rounds are withdrawn or declined, and the others told. */
 export async function expireDue(session: Session): Promise<void> {
   const meetings = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
   const due = meetings.filter((m) => CLOCK_STATES.has(m.state) && m.expiresAt <= session.now());
@@ -166,10 +217,13 @@ export async function expireDue(session: Session): Promise<void> {
       await commitStep(session, async () => {
         const meeting = await readMeeting(session.db, candidate.id);
         if (!("found" in meeting)) return { kind: "nothing" };
-        const step = expire(meeting.found, await negotiationContext(session, candidate.id));
-        if (step === undefined) return { kind: "nothing" };
-        const contact = await readContact(session.db, meeting.found.peer);
-        return "found" in contact ? { kind: "step", contact: contact.found, step } : { kind: "nothing" };
+        const context = await negotiationContext(
+          session,
+          meeting.found,
+          await organizerContact(session, meeting.found),
+        );
+        const step = expire(meeting.found, context);
+        return step === undefined ? { kind: "nothing" } : { kind: "step", step };
       });
     } catch (error) {
       // One meeting that cannot be expired must not stop the others.

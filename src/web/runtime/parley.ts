@@ -22,9 +22,9 @@ import { describeRelayProblem, type RelayConnection, type ConnectRelay } from ".
 import type { Runtime, Session } from "./context";
 import { handleCommand } from "./assistant";
 import { handleEnvelope } from "./inbound";
-import { removeContact, unverifyContact, verifyContact } from "./contacts";
+import { removeContact, setContactPolicy, unverifyContact, verifyContact } from "./contacts";
 import { savePreferences } from "./preferences";
-import { approveMeeting, cancelMeeting, declineMeeting, expireDue } from "./meetings";
+import { approveMeeting, cancelMeeting, declineMeeting, expireDue, rescheduleMeeting } from "./meetings";
 import { flushOutbox } from "./outbound";
 import { loadIdentityRow, refresh } from "./view";
 import { acceptInvite, createInviteLink, describeInviteError } from "./invites";
@@ -226,6 +226,7 @@ export function createParley(deps: ParleyDeps) {
     approve: (meetingId: string, slot: Slot) => approveMeeting(requireSession("approve"), meetingId, slot),
     decline: (meetingId: string) => declineMeeting(requireSession("decline"), meetingId),
     cancel: (meetingId: string) => cancelMeeting(requireSession("cancel"), meetingId),
+    reschedule: (meetingId: string) => rescheduleMeeting(requireSession("reschedule"), meetingId),
     dismissNotice: () => store.setState({ notice: undefined }),
     savePreferences: async (value: unknown) => {
       store.setState({ notice: await savePreferences(requireSession("savePreferences"), value) });
@@ -234,6 +235,10 @@ export function createParley(deps: ParleyDeps) {
       store.setState({ notice: await verifyContact(requireSession("verifyContact"), address) });
     },
     unverifyContact: (address: Address) => unverifyContact(requireSession("unverifyContact"), address),
+    /** Validates and stores what the agent may do on its own for a contact; the notice says what was saved, or why not. */
+    setContactPolicy: async (address: Address, value: unknown) => {
+      store.setState({ notice: await setContactPolicy(requireSession("setContactPolicy"), address, value) });
+    },
     /** The safety number with a contact: about 10 ms of hashing, so screens compute it on demand. */
     safetyNumberWith(contact: ContactRow): SafetyNumber {
       const current = requireSession("safetyNumberWith");

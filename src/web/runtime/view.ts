@@ -9,6 +9,7 @@ import {
 } from "../storage/rows";
 import { readPreferences } from "../storage/read";
 import type { Runtime } from "./context";
+import { contactPolicyView } from "./policy";
 import { encodeBase64Url } from "../../protocol/encoding";
 
 /** The chat shows the latest lines; older ones stay stored. */
@@ -63,9 +64,12 @@ async function snapshot(runtime: Runtime): Promise<void> {
       ]),
   );
   const preferences = await readPreferences(db, runtime.timeZone);
+  const contactRows = parseRows(contactRowSchema, contacts, "contacts");
   runtime.store.setState({
+    refreshedAt: runtime.now(),
     preferences,
-    contacts: parseRows(contactRowSchema, contacts, "contacts"),
+    contacts: contactRows,
+    contactPolicies: new Map(contactRows.map((row) => [row.address, contactPolicyView(row)])),
     events: parseRows(eventRowSchema, events, "events"),
     meetings: parseRows(meetingRowSchema, meetings, "meetings"),
     chat: parseRows(chatRowSchema, chat.reverse(), "chat"),

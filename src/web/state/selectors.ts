@@ -16,10 +16,14 @@ export function offeredTimes(
   request: MeetingRow,
   events: readonly EventRow[],
   meetings: readonly MeetingRow[],
+  now: number,
 ): { slot: Slot; free: boolean }[] {
   const busy = [
     ...events.map((e) => ({ start: e.start, end: e.end })),
-    ...busyFromMeetings(meetings.filter((m) => m.id !== request.id)),
+    ...busyFromMeetings(
+      meetings.filter((m) => m.id !== request.id),
+      now,
+    ),
   ];
   return request.available.map((slot) => ({ slot, free: isFree(slot, busy) }));
 }

@@ -1,6 +1,6 @@
 import { createStore } from "zustand/vanilla";
 import type { Address } from "../../protocol/address";
-import { DEFAULT_PREFERENCES, type Preferences } from "../../agent";
+import { DEFAULT_PREFERENCES, type ContactPolicy, type Preferences } from "../../agent";
 import type { ChatRow, ContactRow, EventRow, MeetingRow } from "../storage/rows";
 
 /**
@@ -11,6 +11,9 @@ import type { RelayStatus } from "../transport/relay-client";
 
 export type PendingInvite = { readonly token: string; readonly inviterName: string };
 
+/** A contact's policy as read from storage (the default when missing or damaged), with its sentence for the human. */
+export type ContactPolicyView = { readonly policy: ContactPolicy; readonly description: string };
+
 export type AppState = {
   /** The user's IANA zone: every time on screen is shown in it. */
   readonly timeZone: string;
@@ -18,6 +21,8 @@ export type AppState = {
   readonly failure?: string | undefined;
   readonly self?: { readonly name: string; readonly address: Address } | undefined;
   readonly contacts: readonly ContactRow[];
+  /** Each contact's policy, by address. */
+  readonly contactPolicies: ReadonlyMap<Address, ContactPolicyView>;
   readonly events: readonly EventRow[];
   readonly meetings: readonly MeetingRow[];
   readonly chat: readonly ChatRow[];
@@ -34,17 +39,21 @@ export type AppState = {
   readonly notice?: string | undefined;
   /** Scheduling preferences as stored (or the defaults). */
   readonly preferences: Preferences;
+  /** The runtime's clock at the last refresh: what "still held" and "still free" are judged against on screen. */
+  readonly refreshedAt: number;
 };
 
 const initialState: Omit<AppState, "timeZone" | "preferences"> = {
   phase: "loading",
   contacts: [],
+  contactPolicies: new Map(),
   events: [],
   meetings: [],
   chat: [],
   unsent: new Set(),
   connection: "offline",
   otherTab: false,
+  refreshedAt: 0,
 };
 
 export const createAppStore = (timeZone: string) =>

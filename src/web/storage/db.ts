@@ -14,6 +14,7 @@ import type {
   SettingsRow,
   SignedPrekeyRow,
 } from "./rows";
+import { upgradeMeetingToV4 } from "./migrate";
 
 /**
  * The browser database: one schema module, numbered versions. A new version
@@ -72,5 +73,25 @@ export class ParleyDb extends Dexie {
       });
     // Scheduling preferences; absent until the human saves some (the defaults apply meanwhile).
     this.version(3).stores({ settings: "id" });
+    // Meetings of several people with rounds, holds and a hash-chained transcript (src/web/storage/migrate.ts).
+    this.version(4)
+      .stores({})
+      .upgrade(async (tx) => {
+        let ended = 0;
+        await tx
+          .table("meetings")
+          .toCollection()
+          .modify((row: Record<string, unknown>) => {
+            if (upgradeMeetingToV4(row)) ended += 1;
+          });
+        if (ended > 0) {
+          await tx.table("chat").put({
+            id: "upgrade-v4",
+            at: Date.now(),
+            author: "agent",
+            text: `Parley now arranges meetings of several people. ${ended} request${ended === 1 ? " that was" : "s that were"} still open could not carry over; ask me again to arrange ${ended === 1 ? "it" : "them"}. Booked meetings keep their times.`,
+          });
+        }
+      });
   }
 }

@@ -7,7 +7,9 @@ import {
   messageIdSchema,
   slotSchema,
   agentMessageSchema,
+  isTranscriptHash,
   TASK_STATES,
+  type TranscriptHash,
 } from "../../protocol/messages";
 
 /**
@@ -45,6 +47,12 @@ export const contactRowSchema = z.object({
    * messages are held rather than acted on.
    */
   keyChangedAt: z.number().optional(),
+  /**
+   * What the agent may do on its own for this contact, as plain data: checked by the engine's own parser where
+   * it is read (`contactPolicyOf`), so a damaged one falls back to the default, which never accepts on its own,
+   * rather than hiding the whole contact.
+   */
+  policy: z.unknown().optional(),
 });
 export type ContactRow = z.infer<typeof contactRowSchema>;
 
@@ -106,21 +114,43 @@ export const eventRowSchema = z.object({
 });
 export type EventRow = z.infer<typeof eventRowSchema>;
 
+const partySchema = z.object({
+  address: addressSchema,
+  name: z.string(),
+  answer: z.enum(["pending", "held", "countered", "declined", "withdrew"]),
+  slots: z.array(slotSchema),
+});
+
+export const transcriptEntrySchema = z.object({
+  direction: z.enum(["in", "out"]),
+  peer: addressSchema,
+  hash: z.custom<TranscriptHash>((value) => isTranscriptHash(value), "not a transcript hash"),
+  message: agentMessageSchema,
+});
+
+/** A negotiation as the engine keeps it (src/agent/negotiation/types.ts `Meeting`). */
 export const meetingRowSchema = z.object({
   id: messageIdSchema,
   role: z.enum(["organizer", "participant"]),
-  peer: addressSchema,
-  peerName: z.string(),
+  parties: z.array(partySchema).min(1),
+  others: z.array(z.string()),
   title: z.string(),
   durationMinutes: z.number(),
   state: z.enum(TASK_STATES),
+  round: z.number().int(),
+  firstRound: z.number().int(),
   proposed: z.array(slotSchema),
   available: z.array(slotSchema),
+  held: z.array(slotSchema),
+  heldUntil: z.number(),
+  tried: z.array(slotSchema),
   confirmed: slotSchema.optional(),
+  ical: z.string().optional(),
+  sequence: z.number().int(),
   expiresAt: z.number(),
   createdAt: z.number(),
   updatedAt: z.number(),
-  transcript: z.array(z.object({ direction: z.enum(["in", "out"]), message: agentMessageSchema })),
+  transcript: z.array(transcriptEntrySchema),
 });
 export type MeetingRow = z.infer<typeof meetingRowSchema>;
 

@@ -265,7 +265,7 @@ describe("invites", () => {
 describe("peer messages", () => {
   const TASK = newId();
   const contactRequest = (): Record<string, unknown> => ({
-    v: 1,
+    v: 2,
     t: "contact-request",
     inviteId: newId(),
     name: "Bob",
@@ -273,12 +273,24 @@ describe("peer messages", () => {
   const slot = { start: NOW, end: NOW + HOUR };
   /** An agent message carrying `data`; `fields` replace message fields (undefined removes one). */
   const agent = (data: Record<string, unknown>, fields: Record<string, unknown> = {}): Record<string, unknown> => ({
-    v: 1,
+    v: 2,
     t: "agent",
-    message: { taskId: TASK, messageId: newId(), sentAt: NOW, text: "Would Tuesday work?", data, ...fields },
+    message: {
+      taskId: TASK,
+      messageId: newId(),
+      sentAt: NOW,
+      prev: HASH,
+      text: "Would Tuesday work?",
+      data,
+      ...fields,
+    },
   });
+  /** A well-formed transcript hash: 32 bytes in base64url. */
+  const HASH = "A".repeat(42) + "Q";
   const propose = () => ({
     type: "propose",
+    round: 1,
+    others: ["Carol"],
     title: "Coffee",
     durationMinutes: 30,
     slots: [slot, { start: NOW + 2 * HOUR, end: NOW + 3 * HOUR }],
@@ -302,11 +314,15 @@ describe("peer messages", () => {
   it("[PM7] accepts a contact request and agent messages of every kind, and round-trips them", () => {
     const messages: Record<string, unknown>[] = [
       contactRequest(),
-      agent(propose()),
-      agent({ type: "accept", slot }),
-      agent({ type: "decline", reason: "not-available" }),
-      agent({ type: "confirm", slot, title: "Coffee" }),
+      agent(propose(), { prev: null }),
+      agent({ type: "counter", round: 2, slots: [slot], expiresAt: NOW + HOUR }),
+      agent({ type: "counter", round: 1, slots: [], expiresAt: NOW + HOUR }),
+      agent({ type: "hold", round: 1, slots: [slot], until: NOW + HOUR }),
+      agent({ type: "accept", round: 1, slot }),
+      agent({ type: "decline", round: 1, reason: "not-available" }),
+      agent({ type: "confirm", round: 1, slot, title: "Coffee", ical: "BEGIN:VCALENDAR\r\n" }),
       agent({ type: "cancel" }),
+      agent({ type: "reschedule", round: 3, slots: [], expiresAt: NOW + HOUR }),
     ];
     for (const message of messages) {
       const result = decodePeerMessage(json(message));
@@ -351,10 +367,11 @@ describe("peer messages", () => {
       {},
       { ...contactRequest(), t: "hello" },
       { ...contactRequest(), t: undefined },
-      { ...contactRequest(), v: 2 },
-      { ...contactRequest(), v: "1" },
+      { ...contactRequest(), v: 1 },
+      { ...contactRequest(), v: "2" },
       agent({ type: "counter", slot }),
       agent({ type: "reschedule" }),
+      agent({ type: "accept", slot }),
     ];
     for (const value of cases) expectPeerError(json(value), "invalid", JSON.stringify(value));
   });
@@ -362,10 +379,10 @@ describe("peer messages", () => {
   it("[PM4] refuses unknown keys at any depth, __proto__ included, with invalid", () => {
     const junk = { nested: ["junk", { deeper: 1 }] };
     const cases: [string, unknown][] = [
-      ["top level", { ...agent({ type: "accept", slot }), junk }],
-      ["message", agent({ type: "accept", slot }, { junk })],
-      ["data", agent({ type: "accept", slot, junk })],
-      ["slot", agent({ type: "accept", slot: { ...slot, junk } })],
+      ["top level", { ...agent({ type: "accept", round: 1, slot }), junk }],
+      ["message", agent({ type: "accept", round: 1, slot }, { junk })],
+      ["data", agent({ type: "accept", round: 1, slot, junk })],
+      ["slot", agent({ type: "accept", round: 1, slot: { ...slot, junk } })],
       ["proposed slot", agent({ ...propose(), slots: [slot, { ...slot, junk }] })],
       ["contact request", { ...contactRequest(), junk }],
     ];
@@ -395,7 +412,18 @@ describe("peer messages", () => {
       ["sentAt as date string", agent({ type: "cancel" }, { sentAt: "2026-06-01T12:00:00Z" })],
       ["taskId missing", agent({ type: "cancel" }, { taskId: undefined })],
       ["messageId non-canonical", agent({ type: "cancel" }, { messageId: `${"A".repeat(21)}B` })],
-      ["message as string", { v: 1, t: "agent", message: "hi" }],
+      ["message as string", { v: 2, t: "agent", message: "hi" }],
+      ["prev missing", agent({ type: "cancel" }, { prev: undefined })],
+      ["prev too short", agent({ type: "cancel" }, { prev: HASH.slice(1) })],
+      ["prev not base64url", agent({ type: "cancel" }, { prev: `${"+".repeat(42)}Q` })],
+      ["prev non-canonical", agent({ type: "cancel" }, { prev: `${"A".repeat(42)}R` })],
+      ["round zero", agent({ type: "accept", round: 0, slot })],
+      ["round fractional", agent({ type: "accept", round: 1.5, slot })],
+      ["propose in round 2", agent({ ...propose(), round: 2 })],
+      ["hold with no slots", agent({ type: "hold", round: 1, slots: [], until: NOW })],
+      ["eleven others", agent({ ...propose(), others: Array.from({ length: 10 }, () => "Carol") })],
+      ["ical too long", agent({ type: "confirm", round: 1, slot, title: "Coffee", ical: "x".repeat(4_001) })],
+      ["ical empty", agent({ type: "confirm", round: 1, slot, title: "Coffee", ical: "" })],
       ["title too long", agent({ ...propose(), title: "t".repeat(201) })],
       ["title blank", agent({ ...propose(), title: "  " })],
       ["duration fractional", agent({ ...propose(), durationMinutes: 30.5 })],
@@ -403,10 +431,10 @@ describe("peer messages", () => {
       ["duration too long", agent({ ...propose(), durationMinutes: 24 * 60 + 1 })],
       ["no slots", agent({ ...propose(), slots: [] })],
       ["eleven slots", agent({ ...propose(), slots: Array.from({ length: 11 }, () => slot) })],
-      ["slot end before start", agent({ type: "accept", slot: { start: NOW, end: NOW } })],
-      ["slot over 24 h", agent({ type: "accept", slot: { start: NOW, end: NOW + 24 * HOUR + 1 } })],
-      ["slot start as string", agent({ type: "accept", slot: { start: String(NOW), end: NOW + HOUR } })],
-      ["decline reason free text", agent({ type: "decline", reason: "I am at the dentist" })],
+      ["slot end before start", agent({ type: "accept", round: 1, slot: { start: NOW, end: NOW } })],
+      ["slot over 24 h", agent({ type: "accept", round: 1, slot: { start: NOW, end: NOW + 24 * HOUR + 1 } })],
+      ["slot start as string", agent({ type: "accept", round: 1, slot: { start: String(NOW), end: NOW + HOUR } })],
+      ["decline reason free text", agent({ type: "decline", round: 1, reason: "I am at the dentist" })],
       ["data missing type", agent({ slot })],
     ];
     for (const [name, value] of cases) expectPeerError(json(value), "invalid", name);
@@ -414,7 +442,7 @@ describe("peer messages", () => {
 
   it("[PM6] never throws: deep nesting, huge input and random mutations all give typed results", () => {
     expectPeerError(utf8("[".repeat(100_000) + "]".repeat(100_000)), "invalid");
-    expectPeerError(utf8(`{"v":1,"t":"agent","message":${"[".repeat(50_000)}${"]".repeat(50_000)}}`), "invalid");
+    expectPeerError(utf8(`{"v":2,"t":"agent","message":${"[".repeat(50_000)}${"]".repeat(50_000)}}`), "invalid");
     expectPeerError(utf8("[".repeat(100_000)), "not-json");
     const valid = json(agent(propose()));
     const fuzz = createPrng(66);

@@ -352,3 +352,52 @@ describe("parseCommand with another machine zone", () => {
     expect(after).toMatchObject({ ok: true, value: { exact: { start: at("Asia/Kolkata", 2026, 3, 5, 9) } } });
   });
 });
+
+describe("parseCommand with several people", () => {
+  it("[IT15] names every contact in the command, in order, and lists them in the default title", () => {
+    const zone = ZONES[0];
+    const result = parseCommand("meet Bob and May Chen tomorrow for an hour", {
+      now: nowIn(zone),
+      timeZone: zone,
+      contacts: CONTACTS,
+    });
+    if (!result.ok || result.value.kind !== "schedule") throw new Error("expected a schedule intent");
+    expect(result.value).toMatchObject({ contactId: "bob", contactName: "Bob", durationMinutes: 60 });
+    expect(result.value.others).toEqual([{ id: "may", name: "May Chen" }]);
+    expect(result.value.title).toBe("Meeting with Bob and May Chen");
+    const three = parseCommand("lunch with Alice, Bob and May", {
+      now: nowIn(zone),
+      timeZone: zone,
+      contacts: CONTACTS,
+    });
+    if (!three.ok || three.value.kind !== "schedule") throw new Error("expected a schedule intent");
+    expect([three.value.contactId, ...three.value.others.map((o) => o.id)]).toEqual(["alice", "bob", "may"]);
+    expect(three.value.title).toBe("Lunch");
+  });
+
+  it("[IT15] one contact gives no others, and an ambiguous second name is refused", () => {
+    const zone = ZONES[0];
+    const one = parseCommand("meet Bob tomorrow", { now: nowIn(zone), timeZone: zone, contacts: CONTACTS });
+    expect(one.ok && one.value.kind === "schedule" && one.value.others).toEqual([]);
+    const twins = [...CONTACTS, { id: "may2", name: "May Jones" }];
+    expectError("meet Bob and May tomorrow", "ambiguous-contact", zone, twins);
+  });
+});
+
+describe("parseCommand: asking why", () => {
+  it('[IT16] "why not <time>?" asks for an explanation of that slot (30 minutes unless a length is named)', () => {
+    const zone = ZONES[1];
+    const context = { now: nowIn(zone), timeZone: zone, contacts: CONTACTS };
+    const local = (day: number, hour: number) => at(zone, 2026, 3, day, hour);
+    expect(parseCommand("why not tomorrow at 3pm?", context)).toEqual({
+      ok: true,
+      value: { kind: "explain", slot: { start: local(5, 15), end: local(5, 15) + 30 * MINUTE } },
+    });
+    expect(parseCommand("Why wasn't Friday 10am offered for an hour", context)).toEqual({
+      ok: true,
+      value: { kind: "explain", slot: { start: local(6, 10), end: local(6, 11) } },
+    });
+    expectError("why?", "not-understood", zone);
+    expectError("why not next week", "not-understood", zone);
+  });
+});

@@ -3,19 +3,19 @@ import {
   receive,
   type Meeting,
   type NegotiationContext,
+  type Outgoing,
   type Step,
 } from "../../../../src/agent/negotiation";
-import { isFree } from "../../../../src/agent/scheduling/slots";
+import { DEFAULT_WORKING_HOURS, findFreeSlots, isFree, type Interval } from "../../../../src/agent/scheduling/slots";
 import type { Address } from "../../../../src/protocol/address";
 import type { MessageId } from "../../../../src/protocol/envelope";
-import type { AgentMessage } from "../../../../src/protocol/messages/agent";
 import type { Slot } from "../../../../src/protocol/messages/schema";
 import { address, at, idSource } from "../support";
 
 /**
- * Two agents in one test: each side has a calendar of private events and its
- * own meetings, and messages go from one side's `outgoing` to the other's
- * `receive`, as the app and the relay would carry them.
+ * Several agents in one test: each side has a calendar of private events and
+ * its own meetings, and messages go from one side's `outgoing` to the
+ * addressee's `receive`, as the app and the relay would carry them.
  */
 
 export const ZONE = "Europe/London";
@@ -37,9 +37,12 @@ export type Side = {
   events: CalendarEvent[];
   meetings: Map<MessageId, Meeting>;
   newId: () => MessageId;
+  /** Hold every available slot without asking (a policy that allows everything). */
   autoAccept: boolean;
+  /** Suggest free times in counters (the default disclosure); false: answers only. */
+  suggest: boolean;
   /** Every message this side sent, for the privacy checks. */
-  sent: AgentMessage[];
+  sent: Outgoing[];
 };
 
 export function side(name: string, seed: number, events: CalendarEvent[] = []): Side {
@@ -50,21 +53,38 @@ export function side(name: string, seed: number, events: CalendarEvent[] = []): 
     meetings: new Map(),
     newId: idSource(seed),
     autoAccept: false,
+    suggest: true,
     sent: [],
   };
 }
 
-/** What the app builds: calendar plus other meetings' holds, and only a yes/no leaves it. */
-export function contextOf(self: Side, now: number, meetingId?: MessageId, peerName?: string): NegotiationContext {
+/** Calendar events plus what this side's other meetings hold or booked. */
+export function busyOf(self: Side, now: number, meetingId?: MessageId): Interval[] {
   const others = [...self.meetings.values()].filter((m) => m.id !== meetingId);
-  const busy = [...self.events, ...busyFromMeetings(others)];
+  return [...self.events, ...busyFromMeetings(others, now)];
+}
+
+/** What the app builds: calendar plus other meetings' holds, and only a yes/no (or free candidates) leaves it. */
+export function contextOf(self: Side, now: number, meetingId?: MessageId, peerName?: string): NegotiationContext {
+  const busy = busyOf(self, now, meetingId);
   const ctx: NegotiationContext = {
     now,
     newId: self.newId,
     isFree: (s: Slot) => isFree(s, busy),
     timeZone: ZONE,
     ownerName: self.name,
-    policy: { autoAccept: self.autoAccept },
+    autoAccept: (_minutes, slots) => (self.autoAccept ? [...slots] : []),
+    candidates: (durationMinutes, exclude) =>
+      self.suggest || self.meetings.get(meetingId!)?.role === "organizer"
+        ? findFreeSlots({
+            busy: [...busy, ...exclude],
+            window: { start: now, end: now + 14 * 86_400_000 },
+            durationMinutes,
+            workingHours: DEFAULT_WORKING_HOURS(ZONE),
+            now,
+            limit: 5,
+          })
+        : [],
   };
   return peerName === undefined ? ctx : { ...ctx, peerName };
 }
@@ -76,21 +96,41 @@ export function save(self: Side, step: Step): Step {
   return step;
 }
 
-/** Delivers every message of `step` from `from` to `to`; returns `to`'s steps. Throws if any is refused. */
-export function deliver(from: Side, to: Side, step: Step, now: number): Step[] {
-  return step.outgoing.map((message) => {
-    const result = receive(
-      to.meetings.get(message.taskId),
-      from.address,
-      message,
-      contextOf(to, now, message.taskId, from.name),
-    );
-    if (!result.ok) throw new Error(`deliver: ${to.name} refused a ${message.data.type}: ${result.error.code}`);
-    return save(to, result.value);
-  });
+/** Delivers one message to its addressee; throws if it is refused. */
+export function deliverOne(sides: readonly Side[], from: Side, out: Outgoing, now: number): Step {
+  const to = sides.find((s) => s.address === out.to);
+  if (to === undefined) throw new Error("deliverOne: no such side");
+  const result = receive(
+    to.meetings.get(out.message.taskId),
+    from.address,
+    out.message,
+    contextOf(to, now, out.message.taskId, from.name),
+  );
+  if (!result.ok) throw new Error(`deliver: ${to.name} refused a ${out.message.data.type}: ${result.error.code}`);
+  return save(to, result.value);
+}
+
+/** Delivers every message of `step`, and of the steps it causes, until nothing is left in flight. */
+export function settle(sides: readonly Side[], from: Side, step: Step, now: number): Step[] {
+  const queue: { from: Side; out: Outgoing }[] = step.outgoing.map((out) => ({ from, out }));
+  const steps: Step[] = [];
+  while (queue.length > 0) {
+    const { from: sender, out } = queue.shift()!;
+    const to = sides.find((s) => s.address === out.to)!;
+    const next = deliverOne(sides, sender, out, now);
+    steps.push(next);
+    queue.push(...next.outgoing.map((o) => ({ from: to, out: o })));
+  }
+  return steps;
 }
 
 export function only<T>(items: readonly T[]): T {
   if (items.length !== 1) throw new Error(`only: expected one item, got ${items.length}`);
   return items[0]!;
 }
+
+export const meetingOf = (self: Side, id: MessageId): Meeting => {
+  const meeting = self.meetings.get(id);
+  if (meeting === undefined) throw new Error(`meetingOf: ${self.name} has no meeting ${id}`);
+  return meeting;
+};
