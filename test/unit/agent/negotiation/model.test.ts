@@ -160,9 +160,11 @@ function startNegotiation(world: World): void {
 function simulate(seed: number, agentCount: number, negotiations: number): World {
   const prng = createPrng(seed);
   const agents = Array.from({ length: agentCount }, (_, i) => {
-    const events = Array.from({ length: prng.int(6) }, () => {
-      const start = slot(23 + prng.int(7), 9 + prng.int(8), 30 * prng.int(2)).start;
-      return { title: "Private", start, end: start + (1 + prng.int(4)) * 30 * MINUTE };
+    // Private events start and end off the half-hour grid slots live on, so any of their instants found in a
+    // message could only have come from the calendar; their titles are unique words.
+    const events = Array.from({ length: prng.int(6) }, (_, n) => {
+      const start = slot(23 + prng.int(7), 9 + prng.int(8), 10 + 40 * prng.int(2)).start;
+      return { title: `Confidential${i}x${n}`, start, end: start + (1 + prng.int(4)) * 30 * MINUTE + 7 * MINUTE };
     });
     const agent = side(`Agent${i}`, i + 1, events);
     agent.autoAccept = prng.float() < 0.5;
@@ -216,7 +218,7 @@ function tally(world: World): void {
 }
 
 describe("negotiation model", () => {
-  it("[NG24] concurrent negotiations among 3–6 agents over a lossy network: no double booking, all end, no holds leak", () => {
+  it("[NG24][NG14] concurrent negotiations among 3–6 agents over a lossy network: no double booking, all end, no holds leak, nothing private sent", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
@@ -225,6 +227,20 @@ describe("negotiation model", () => {
         (seed, agentCount, negotiations) => {
           const world = simulate(seed, agentCount, negotiations);
           tally(world);
+          // Nothing private leaves: no event title or instant appears in anything any agent sent.
+          for (const agent of world.agents) {
+            // Timestamps and expiries are clock readings, which may fall on any minute; the slots may not.
+            const wire = agent.sent
+              .map((o) =>
+                JSON.stringify({ ...o.message, sentAt: 0, data: { ...o.message.data, expiresAt: 0, until: 0 } }),
+              )
+              .join("\n");
+            expect(wire).not.toMatch(/Confidential/);
+            for (const event of agent.events) {
+              expect(wire).not.toContain(String(event.start));
+              expect(wire).not.toContain(String(event.end));
+            }
+          }
           expect(world.violations).toEqual([]);
           expect(open(world).map((m) => `${m.role} ${m.state}`)).toEqual([]);
           for (const agent of world.agents) {
