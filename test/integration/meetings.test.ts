@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/protocol/messages";
 import { DEFAULT_CONTACT_POLICY } from "../../src/agent";
 import type { Parley } from "../../src/web/runtime/parley";
+import { openClashes } from "../../src/web/state/selectors";
 import type { Envelope } from "../../src/protocol/envelope";
 import type { ConnectRelay } from "../../src/web/runtime/relay";
 import { connectRelay } from "../../src/web/transport/relay-client";
@@ -181,5 +182,34 @@ describe("meetings of several people in the app", () => {
     expect(free.chat.at(-1)?.text).toMatch(/is free for you/);
     expect(await alice.db.outbox.count()).toBe(outboxBefore);
     expect(alice.parley.store.getState().meetings).toEqual([]);
+  });
+
+  it("[AP23] an event added over a booked meeting raises a question and moves nothing; keeping both settles it", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    const request = (await until(bob.parley, (s) => s.meetings[0]?.state === "input-required")).meetings[0]!;
+    await bob.parley.approve(request.id, request.available[0]!);
+    const booked = (await until(bob.parley, (s) => s.meetings[0]?.state === "completed")).meetings[0]!;
+    await bob.parley.flush();
+    const sentBefore = await bob.db.outbox.count();
+
+    await bob.parley.addEvent({
+      title: "Dentist",
+      start: booked.confirmed!.start - 600_000,
+      end: booked.confirmed!.end,
+    });
+    const asked = bob.parley.store.getState();
+    expect(asked.chat.at(-1)?.text).toMatch(
+      /"Dentist" overlaps "Meeting with Bob" with Alice.*I have not changed the meeting/,
+    );
+    expect(openClashes(asked.meetings, asked.events)).toEqual([{ meetingId: booked.id, eventId: asked.events[0]!.id }]);
+    expect(asked.meetings[0]).toMatchObject({ state: "completed", confirmed: booked.confirmed });
+    expect(await bob.db.outbox.count()).toBe(sentBefore);
+
+    await bob.parley.keepBoth(asked.events[0]!.id, booked.id);
+    const kept = bob.parley.store.getState();
+    expect(openClashes(kept.meetings, kept.events)).toEqual([]);
+    expect(kept.meetings[0]!.confirmed).toEqual(booked.confirmed);
   });
 });

@@ -6,6 +6,7 @@ export { reschedule, ROUNDS_PER_NEGOTIATION, ROUND_TTL_MS } from "./organizer";
 export { cancel, expire, ACCEPT_GRACE_MS } from "./actions";
 export { describeMessage, type DescribeView } from "./describe";
 export { busyFromMeetings } from "./busy";
+export { clashes, type Clash } from "./clashes";
 export { chainLink, sameSlot, withWhom } from "./core";
 export {
   describeNegotiationError,

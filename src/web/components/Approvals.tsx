@@ -1,20 +1,63 @@
 "use client";
 import { useMemo, useState } from "react";
 import { formatSlot, withWhom } from "../../agent";
-import { offeredTimes, waitingApprovals } from "../state/selectors";
+import { offeredTimes, openClashes, waitingApprovals } from "../state/selectors";
 import { useApp, useParley } from "../state/use-app";
-import type { MeetingRow } from "../storage/rows";
+import type { EventRow, MeetingRow } from "../storage/rows";
 import { useAction } from "./use-action";
 
 export function Approvals() {
   const meetings = useApp((s) => s.meetings);
   // Filter outside the selector: a selector must return a stable value, or every store read looks like a change.
+  const events = useApp((s) => s.events);
   const waiting = useMemo(() => waitingApprovals(meetings), [meetings]);
+  const clashing = useMemo(() => openClashes(meetings, events), [meetings, events]);
   return (
     <section>
       <AskToNotify />
       {waiting.length === 0 ? <p>No requests are waiting for you.</p> : <Waiting waiting={waiting} />}
+      {clashing.length > 0 && (
+        <>
+          <h2>Meetings your calendar now clashes with</h2>
+          <ul className="approvals">
+            {clashing.map((c) => {
+              const meeting = meetings.find((m) => m.id === c.meetingId);
+              const event = events.find((e) => e.id === c.eventId);
+              return meeting === undefined || event === undefined ? null : (
+                <ClashItem key={`${c.meetingId}:${c.eventId}`} meeting={meeting} event={event} />
+              );
+            })}
+          </ul>
+        </>
+      )}
     </section>
+  );
+}
+
+/** A booked meeting an event now overlaps: the human decides; the agent never moves it silently. */
+function ClashItem({ meeting: m, event }: { meeting: MeetingRow; event: EventRow }) {
+  const parley = useParley();
+  const tz = useApp((s) => s.timeZone);
+  const { busy, run } = useAction();
+  if (m.confirmed === undefined) return null;
+  return (
+    <li className="approval" aria-label={`Clash: ${m.title}`}>
+      <p>
+        <strong>{m.title}</strong> with {withWhom(m)}, booked for {formatSlot(m.confirmed, tz)}, now overlaps{" "}
+        <strong>{event.title}</strong> ({formatSlot(event, tz)}) in your calendar.
+      </p>
+      {m.state === "completed" && (
+        <button disabled={busy} onClick={() => run(() => parley.reschedule(m.id))}>
+          Move the meeting
+        </button>
+      )}{" "}
+      <button className="secondary" disabled={busy} onClick={() => run(() => parley.cancel(m.id))}>
+        Cancel the meeting
+      </button>{" "}
+      <button className="secondary" disabled={busy} onClick={() => run(() => parley.keepBoth(event.id, m.id))}>
+        Keep both
+      </button>
+    </li>
   );
 }
 

@@ -11,7 +11,7 @@ import { Settings } from "./Settings";
 import { Notice } from "./Notice";
 import { SectionBoundary } from "./SectionBoundary";
 import { useApprovalAlerts } from "./use-approval-alerts";
-import { waitingApprovals } from "../state/selectors";
+import { openClashes, waitingApprovals } from "../state/selectors";
 
 const TABS = ["Assistant", "Calendar", "Approvals", "Conversations", "Contacts", "Settings"] as const;
 type Tab = (typeof TABS)[number];
@@ -40,7 +40,8 @@ export function Shell() {
   const failure = useApp((s) => s.failure);
   const [tab, setTab] = useState<Tab>("Assistant");
   useApprovalAlerts();
-  const approvals = useApp((s) => waitingApprovals(s.meetings).length);
+  // Requests and clashes both wait for the human in Approvals.
+  const approvals = useApp((s) => waitingApprovals(s.meetings).length + openClashes(s.meetings, s.events).length);
 
   if (phase === "loading") return <p className="loading">Loading Parley…</p>;
   if (phase === "failed") {

@@ -29,7 +29,7 @@ import { flushOutbox } from "./outbound";
 import { loadIdentityRow, refresh } from "./view";
 import { acceptInvite, createInviteLink, describeInviteError } from "./invites";
 import { createIdentityRow } from "./identity";
-import { addEvent, removeEvent } from "./calendar";
+import { addEvent, keepBoth, removeEvent } from "./calendar";
 import { singleTab, type Tabs } from "./tabs";
 
 /** How often open negotiations are checked for expiry; proposals live for days, so a minute is plenty. */
@@ -222,6 +222,7 @@ export function createParley(deps: ParleyDeps) {
     },
 
     removeEvent: (id: string) => removeEvent(requireSession("removeEvent"), id),
+    keepBoth: (eventId: string, meetingId: string) => keepBoth(requireSession("keepBoth"), eventId, meetingId),
     say: (text: string) => handleCommand(requireSession("say"), text),
     approve: (meetingId: string, slot: Slot) => approveMeeting(requireSession("approve"), meetingId, slot),
     decline: (meetingId: string) => declineMeeting(requireSession("decline"), meetingId),

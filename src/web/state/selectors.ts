@@ -1,6 +1,12 @@
-import { busyFromMeetings, isFree } from "../../agent";
+import { busyFromMeetings, clashes, isFree, type Clash } from "../../agent";
 import type { Slot } from "../../protocol/messages";
 import type { EventRow, MeetingRow } from "../storage/rows";
+
+/** Booked meetings the calendar has since filled, except those the human chose to keep alongside the event. */
+export function openClashes(meetings: readonly MeetingRow[], events: readonly EventRow[]): Clash[] {
+  const kept = new Map(events.map((e) => [e.id, new Set(e.keptWith ?? [])]));
+  return clashes(meetings, events).filter((c) => kept.get(c.eventId)?.has(c.meetingId) !== true);
+}
 
 /** Requests from other agents waiting for this human's answer. */
 export function waitingApprovals(meetings: readonly MeetingRow[]): MeetingRow[] {

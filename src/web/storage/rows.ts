@@ -111,6 +111,8 @@ export const eventRowSchema = z.object({
   title: z.string().max(EVENT_TITLE_MAX),
   start: z.number(),
   end: z.number(),
+  /** Booked meetings the human chose to keep although this event overlaps them ("keep both"). */
+  keptWith: z.array(z.string()).optional(),
 });
 export type EventRow = z.infer<typeof eventRowSchema>;
 

@@ -4,6 +4,7 @@ import {
   approve,
   busyFromMeetings,
   cancel,
+  clashes,
   decline,
   describeNegotiationError,
   expire,
@@ -594,5 +595,21 @@ describe("negotiation: privacy", () => {
         expect(wire).not.toContain(String(event.end));
       }
     }
+  });
+});
+
+describe("negotiation: the calendar fills a booked time", () => {
+  it("[NG25] clashes lists booked meetings (also ones being moved) that an event overlaps, and nothing else", () => {
+    const { alice, bob, id } = twoPartyBooked();
+    const booked = meetingOf(alice, id);
+    const dentist = { id: "e1", start: TUE_15.start + 10 * MINUTE, end: TUE_15.end + HOUR };
+    const later = { id: "e2", start: TUE_15.end, end: TUE_15.end + HOUR };
+    expect(clashes([booked], [dentist, later])).toEqual([{ meetingId: id, eventId: "e1" }]);
+    const moving = save(alice, unwrap(reschedule(booked, contextOf(alice, NOW, id)))).meeting;
+    expect(clashes([moving], [dentist])).toHaveLength(1);
+    const gone = unwrap(cancel(meetingOf(bob, id), contextOf(bob, NOW, id))).meeting;
+    expect(clashes([gone], [dentist])).toEqual([]);
+    const pending = start(side("Zoe", 5), [bob]).meeting;
+    expect(clashes([pending], [dentist])).toEqual([]);
   });
 });
