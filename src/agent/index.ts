@@ -45,6 +45,7 @@ export {
   type Contact,
   type Intent,
   type IntentError,
+  type ManageIntent,
   type ParseContext,
   type ScheduleIntent,
 } from "./intent";

@@ -212,4 +212,31 @@ describe("meetings of several people in the app", () => {
     expect(openClashes(kept.meetings, kept.events)).toEqual([]);
     expect(kept.meetings[0]!.confirmed).toEqual(booked.confirmed);
   });
+
+  it("[AP24] from the chat: cancel or move a meeting by its people; with several candidates the assistant asks", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    const lastAnswer = () => alice.parley.store.getState().chat.at(-1)?.text;
+    await alice.parley.say("cancel my meeting with Bob");
+    expect(lastAnswer()).toBe("I found no upcoming meeting like that to cancel.");
+
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    await alice.parley.say("meet Bob tomorrow at 5pm for 30 minutes");
+    await until(bob.parley, (s) => s.meetings.filter((m) => m.state === "input-required").length === 2);
+    await alice.parley.say("cancel my meeting with Bob");
+    expect(lastAnswer()).toMatch(
+      /^Which one should I cancel\? .*15:00.*17:00|^Which one should I cancel\? .*17:00.*15:00/,
+    );
+
+    await alice.parley.say("cancel my meeting with Bob tomorrow at 5pm");
+    const one = await until(bob.parley, (s) => s.meetings.some((m) => m.state === "canceled"));
+    expect(one.meetings.filter((m) => m.state === "canceled")).toHaveLength(1);
+
+    const request = one.meetings.find((m) => m.state === "input-required")!;
+    await bob.parley.approve(request.id, request.available[0]!);
+    await until(alice.parley, (s) => s.meetings.some((m) => m.state === "completed"));
+    await alice.parley.say("move my meeting with Bob");
+    const moving = await until(bob.parley, (s) => s.meetings.some((m) => m.id === request.id && m.round === 2));
+    expect(moving.meetings.find((m) => m.id === request.id)?.confirmed).toBeDefined();
+  });
 });

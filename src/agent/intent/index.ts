@@ -7,6 +7,7 @@ export type {
   Intent,
   IntentError,
   IntentErrorCode,
+  ManageIntent,
   ParseContext,
   ScheduleIntent,
 } from "./types";

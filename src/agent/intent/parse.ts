@@ -19,6 +19,8 @@ export const DEFAULT_WINDOW_DAYS = 7;
 
 /** "why not Tuesday 3pm?", "why wasn't 10am tomorrow offered": the owner asks for an explanation. */
 const WHY = /^\s*why\b/i;
+/** "cancel ...", "call off ...", "move ...", "reschedule ...", "postpone ...": acting on an existing meeting. */
+const MANAGE = /^\s*(?:please\s+)?(cancel|call\s+off|move|reschedule|postpone)\b/i;
 const HELP = /^(?:help|commands|\?|what\s+can\s+you\s+do(?:\s+for\s+me)?|how\s+does\s+this\s+work)[\s?!.]*$/i;
 const VERB = /\b(?:meet|meeting|schedule|find|book|set\s+up|arrange|plan|organi[sz]e|catch\s+up|see|grab|slot|time)\b/i;
 
@@ -74,6 +76,32 @@ function parseWhy(text: string, context: ParseContext): Result<Intent, IntentErr
   return ok({ kind: "explain", slot: { start: when.start, end: when.start + minutes * MINUTE_MS } });
 }
 
+/** Which meeting to cancel or move: the contacts and the time named (none named: the human is asked). */
+function parseManage(text: string, verb: string, context: ParseContext): Result<Intent, IntentError> {
+  const { now, timeZone, contacts } = context;
+  const kind = /^(?:cancel|call)/i.test(verb) ? "cancel" : "reschedule";
+  const people = matchContacts(text, contacts);
+  if (people.kind === "ambiguous") {
+    const names = people.candidates.map((c) => c.name);
+    return err({
+      code: "ambiguous-contact",
+      name: people.name,
+      candidates: names,
+      hint: `"${people.name}" could be ${names.join(" or ")}; use the full name.`,
+    });
+  }
+  const rest = people.kind === "found" ? people.text : text;
+  const when = parseWhen(rest, { now, timeZone, partOfDay: partOfDayIn(text), earlyTitle: false, within: undefined });
+  const contactIds = people.kind === "found" ? people.contacts.map((c) => c.id) : [];
+  const window =
+    when === undefined
+      ? undefined
+      : when.kind === "exact"
+        ? { start: when.start, end: when.start + MINUTE_MS }
+        : { start: when.start, end: when.end };
+  return ok(window === undefined ? { kind, contactIds } : { kind, contactIds, when: window });
+}
+
 export function parseCommand(input: string, context: ParseContext): Result<Intent, IntentError> {
   const { now, timeZone, contacts } = context;
   const text = input.trim();
@@ -81,6 +109,8 @@ export function parseCommand(input: string, context: ParseContext): Result<Inten
   if (text.length > MAX_COMMAND_CHARS) return err({ code: "not-understood", hint: HINTS.tooLong });
   if (HELP.test(text)) return ok({ kind: "help" });
   if (WHY.test(text)) return parseWhy(text, context);
+  const manage = MANAGE.exec(text);
+  if (manage !== null) return parseManage(text, manage[1]!, context);
 
   const contact = matchContacts(text, contacts);
   const duration = extractDuration(contact.kind === "found" ? contact.text : text);

@@ -29,7 +29,19 @@ export type ScheduleIntent = {
 /** The owner asks why a time was not offered (or is not free): answered with private reasons, to them only. */
 export type ExplainIntent = { readonly kind: "explain"; readonly slot: Slot };
 
-export type Intent = ScheduleIntent | ExplainIntent | { readonly kind: "help" };
+/**
+ * The owner cancels or moves a meeting from the chat ("cancel my meeting with Bob", "move Friday's lunch with
+ * Alice"): which one is found among the owner's meetings by the people and the time named.
+ */
+export type ManageIntent = {
+  readonly kind: "cancel" | "reschedule";
+  /** Contacts named; the meeting must include all of them. */
+  readonly contactIds: readonly string[];
+  /** The time or day named, if any: the meeting's time must fall in it. */
+  readonly when?: Interval;
+};
+
+export type Intent = ScheduleIntent | ExplainIntent | ManageIntent | { readonly kind: "help" };
 
 /** Every error carries a `hint`: one sentence the assistant can show as is. */
 export type IntentError =

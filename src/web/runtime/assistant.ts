@@ -12,6 +12,7 @@ import { readContacts, readPreferences } from "../storage/read";
 import { eventRowSchema, meetingRowSchema, parseRows } from "../storage/rows";
 import type { Session } from "./context";
 import { busyIntervals, commitStep, contextFrom, type Decision } from "./meetings";
+import { planManage } from "./manage";
 import { freeSlots } from "./search";
 import { addChat, refresh } from "./view";
 
@@ -19,7 +20,8 @@ const answer = (text: string): Decision => ({ kind: "answer", text });
 
 const HELP =
   'I arrange meetings with your contacts\' agents. Try "meet Alice tomorrow at 3pm for 30 minutes", ' +
-  '"find 30 minutes with Alice next week, afternoons" or "lunch with Alice and Bob next week".';
+  '"find 30 minutes with Alice next week, afternoons" or "lunch with Alice and Bob next week". ' +
+  'I can also "move my meeting with Alice", "cancel lunch with Bob on Friday", or tell you "why not Tuesday at 3pm?".';
 
 /** One line typed into the assistant chat: understood, planned against the local calendar, and proposed. */
 export async function handleCommand(session: Session, text: string): Promise<void> {
@@ -46,6 +48,7 @@ async function plan(session: Session, text: string): Promise<Decision> {
   const intent = parsed.value;
   if (intent.kind === "help") return answer(HELP);
   if (intent.kind === "explain") return answer(await explainTime(session, intent.slot));
+  if (intent.kind !== "schedule") return planManage(session, intent);
 
   const named = [{ id: intent.contactId, name: intent.contactName }, ...intent.others];
   const invitees = [];

@@ -401,3 +401,33 @@ describe("parseCommand: asking why", () => {
     expectError("why not next week", "not-understood", zone);
   });
 });
+
+describe("parseCommand: cancelling and moving", () => {
+  it("[IT17] cancel/call off/move/reschedule/postpone name the meeting by its people and time", () => {
+    const zone = ZONES[0];
+    const context = { now: nowIn(zone), timeZone: zone, contacts: CONTACTS };
+    const day = (d: number) => ({ start: at(zone, 2026, 3, d), end: at(zone, 2026, 3, d + 1) });
+    expect(parseCommand("cancel my meeting with Bob", context)).toEqual({
+      ok: true,
+      value: { kind: "cancel", contactIds: ["bob"] },
+    });
+    expect(parseCommand("Please call off lunch with Alice and Bob on Friday", context)).toEqual({
+      ok: true,
+      value: { kind: "cancel", contactIds: ["alice", "bob"], when: day(6) },
+    });
+    const move = parseCommand("move the one with May tomorrow at 3pm", context);
+    expect(move.ok && move.value).toEqual({
+      kind: "reschedule",
+      contactIds: ["may"],
+      when: { start: at(zone, 2026, 3, 5, 15), end: at(zone, 2026, 3, 5, 15) + MINUTE },
+    });
+    for (const verb of ["reschedule", "postpone"]) {
+      expect(parseCommand(`${verb} the sync`, context)).toEqual({
+        ok: true,
+        value: { kind: "reschedule", contactIds: [] },
+      });
+    }
+    const twins = [...CONTACTS, { id: "may2", name: "May Jones" }];
+    expectError("cancel with May", "ambiguous-contact", zone, twins);
+  });
+});
