@@ -1,5 +1,5 @@
 import { isAddress, type Address } from "./address";
-import { isBase64Url, decodeBase64Url } from "./encoding";
+import { isBase64Url } from "./encoding";
 import { relayError, type RelayError } from "./errors";
 import { isPlainObject, ownField, unknownKey } from "./fields";
 import { MAX_CIPHERTEXT_CHARS, MESSAGE_ID_CHARS } from "./limits";
@@ -33,7 +33,8 @@ export type EnvelopeError =
 const FIELDS = new Set(["v", "to", "id", "ct"]);
 
 export function isMessageId(value: unknown): value is MessageId {
-  return typeof value === "string" && value.length === MESSAGE_ID_CHARS && decodeBase64Url(value)?.length === 16;
+  // 22 canonical characters are exactly 16 bytes; checked without decoding (every send and ack carries ids).
+  return typeof value === "string" && value.length === MESSAGE_ID_CHARS && isBase64Url(value);
 }
 
 /**
