@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { onboard, openTab, useBrowserHarness, WAIT } from "./support";
+import { onboard, openTab, profile, useBrowserHarness, WAIT } from "./support";
 
 /**
  * A meeting of three, as three people live it: three isolated browser
@@ -10,7 +10,7 @@ import { onboard, openTab, useBrowserHarness, WAIT } from "./support";
 const harness = useBrowserHarness();
 
 async function person(name: string): Promise<Page> {
-  const context = await harness.browser.newContext({ timezoneId: "Europe/London", locale: "en-GB" });
+  const context = await profile(harness.browser, "Europe/London");
   const page = await context.newPage();
   page.on("pageerror", (error) => harness.pageErrors.push(`${name}: ${error.message}`));
   return page;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { onboard, openTab, useBrowserHarness, WAIT } from "./support";
+import { onboard, openTab, profile, useBrowserHarness, WAIT } from "./support";
 
 /**
  * The walking skeleton as two people live it: two isolated browser profiles
@@ -11,7 +11,7 @@ const harness = useBrowserHarness();
 const pageErrors = harness.pageErrors;
 
 async function person(timezoneId: string): Promise<Page> {
-  const context = await harness.browser.newContext({ timezoneId, locale: "en-GB" });
+  const context = await profile(harness.browser, timezoneId);
   const page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(`${timezoneId}: ${error.message}`));
   return page;

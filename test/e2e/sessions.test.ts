@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { onboard, openTab, useBrowserHarness, WAIT } from "./support";
+import { onboard, openTab, profile, useBrowserHarness, WAIT } from "./support";
 
 /**
  * Forward-secret sessions as people meet them: one ratchet per contact shared
@@ -12,7 +12,7 @@ const harness = useBrowserHarness();
 const pageErrors = harness.pageErrors;
 
 async function person(label: string): Promise<Page> {
-  const context = await harness.browser.newContext({ timezoneId: "Europe/London", locale: "en-GB" });
+  const context = await profile(harness.browser, "Europe/London");
   return tab(await context.newPage(), label);
 }
 
@@ -156,7 +156,21 @@ describe("forward-secret sessions", () => {
       "Lunch",
       "Dinner",
     ];
-    const hours = ["8am", "9am", "10am", "11am", "12pm", "1pm", "2pm", "3pm", "4pm", "5pm", "6pm", "7pm"];
+    // All within Bob's working hours, so each waits for him rather than being answered with other times.
+    const hours = [
+      "9am",
+      "9:30am",
+      "10am",
+      "10:30am",
+      "11am",
+      "11:30am",
+      "12pm",
+      "12:30pm",
+      "1pm",
+      "1:30pm",
+      "2pm",
+      "2:30pm",
+    ];
     const PER_TAB = 6;
     const total = 2 * PER_TAB;
     const lines = (first: number) =>

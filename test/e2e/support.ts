@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startServer } from "../../src/relay/server";
 import { launchChromium } from "./browser";
 
@@ -52,6 +52,20 @@ export function useBrowserHarness(): Harness {
     },
     pageErrors,
   };
+}
+
+/**
+ * Wednesday 18 November 2026, 09:00 in London: every browser profile's clock
+ * reads this (timers still run), so "tomorrow at 3pm" is a working day in the
+ * default preferences whatever day the suite runs.
+ */
+export const E2E_NOW = Date.UTC(2026, 10, 18, 9, 0);
+
+/** A fresh, isolated browser profile in `timezoneId` whose clock is fixed at `E2E_NOW`. */
+export async function profile(browser: Browser, timezoneId: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ timezoneId, locale: "en-GB" });
+  await context.clock.setFixedTime(E2E_NOW);
+  return context;
 }
 
 export async function onboard(page: Page, name: string): Promise<void> {

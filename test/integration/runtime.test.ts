@@ -272,6 +272,27 @@ describe("the web runtime over a real relay", () => {
     const asked = await until(bob.parley, (s) => s.meetings.some((m) => m.id === second.id && m.round === 2));
     expect(asked.meetings.find((m) => m.id === second.id)?.state).toBe("input-required");
     expect(JSON.stringify(alice.parley.store.getState().meetings)).not.toContain("Offsite");
+
+    // Free is not enough: a time outside Bob's working hours (he stops at 16:00 on Thursdays) is not offered either.
+    await bob.parley.savePreferences({
+      timeZone: "Europe/London",
+      workingHours: { 1: [{ startMinute: 540, endMinute: 1020 }], 4: [{ startMinute: 540, endMinute: 960 }] },
+    });
+    await alice.parley.say("meet Bob tomorrow at 4pm for 30 minutes");
+    const third = await until(alice.parley, (s) => s.meetings.some((m) => m.round === 2 && m.id !== second.id));
+    // What Bob's agent suggested (Alice's next round adds her own free times after these).
+    const bobsCounter = third.meetings
+      .find((m) => m.round === 2 && m.id !== second.id)!
+      .transcript.find((e) => e.direction === "in")!.message.data;
+    const suggested = bobsCounter.type === "counter" ? bobsCounter.slots : [];
+    expect(suggested.length).toBeGreaterThan(0);
+    // Thursday 19 Nov ends at 16:00 for him; Monday is 09:00-17:00; other days are off.
+    for (const slot of suggested) {
+      const day = new Date(slot.start).getUTCDay();
+      expect([1, 4]).toContain(day);
+      if (day === 4)
+        expect(new Date(slot.end).getUTCHours() * 60 + new Date(slot.end).getUTCMinutes()).toBeLessThanOrEqual(960);
+    }
   });
 
   it("[AP15] the assistant searches within the human's saved preferences; invalid ones are refused with a notice", async () => {

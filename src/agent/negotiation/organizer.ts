@@ -259,7 +259,7 @@ function nextSlots(meeting: Meeting, seeds: readonly Slot[], ctx: NegotiationCon
   const length = meeting.durationMinutes * MINUTE_MS;
   const votes = (slot: Slot) => seeds.filter((s) => s.start === slot.start && s.end === slot.end).length;
   const seeded = uniqueSlots(seeds)
-    .filter((s) => s.end - s.start === length && s.start > ctx.now && !includesSlot(tried, s) && ctx.isFree(s))
+    .filter((s) => s.end - s.start === length && s.start > ctx.now && !includesSlot(tried, s) && ctx.suits(s))
     .sort((a, b) => votes(b) - votes(a) || a.start - b.start);
   const searched = ctx.candidates(meeting.durationMinutes, [...tried, ...seeded]);
   return uniqueSlots([...seeded, ...searched])

@@ -109,7 +109,7 @@ function answerRound(
   const base = { round: round.round, proposed, held: [], heldUntil: 0, expiresAt };
   // A slot of another length than the stated duration is not the meeting on offer; it is never accepted.
   const available = proposed
-    .filter((s) => s.end - s.start === meeting.durationMinutes * MINUTE_MS && s.start > ctx.now && ctx.isFree(s))
+    .filter((s) => s.end - s.start === meeting.durationMinutes * MINUTE_MS && s.start > ctx.now && ctx.suits(s))
     .sort((a, b) => a.start - b.start);
   if (available.length === 0) {
     const exclude = [...proposed, ...(meeting.confirmed === undefined ? [] : [meeting.confirmed])];

@@ -88,6 +88,12 @@ export type NegotiationContext = {
   newId: () => MessageId;
   /** Whether the owner is free for the slot, this meeting's own holds excluded. Only the answer is used, never why. */
   isFree: (slot: Slot) => boolean;
+  /**
+   * Whether the slot is free and also within the owner's preferences (working hours, buffers, notice, horizon,
+   * daily cap, meeting-free days): what this side offers its human, holds or suggests. `isFree` alone guards
+   * what is booked, so a time the human chose explicitly is not refused by a preference.
+   */
+  suits: (slot: Slot) => boolean;
   /** The owner's IANA zone, used to write times in the human-readable text. */
   timeZone: string;
   ownerName: string;

@@ -11,7 +11,7 @@ import type { Slot } from "../../protocol/messages";
 import { readContacts, readPreferences } from "../storage/read";
 import { eventRowSchema, meetingRowSchema, parseRows } from "../storage/rows";
 import type { Session } from "./context";
-import { busyIntervals, commitStep, contextFrom, type Decision } from "./meetings";
+import { busyParts, commitStep, contextFrom, type Decision } from "./meetings";
 import { planManage } from "./manage";
 import { freeSlots } from "./search";
 import { addChat, refresh } from "./view";
@@ -57,9 +57,9 @@ async function plan(session: Session, text: string): Promise<Decision> {
     if (contact === undefined) return answer(`I don't know ${person.name} yet. Send them an invite from Contacts.`);
     invitees.push(contact);
   }
-  const busy = await busyIntervals(session);
+  const parts = await busyParts(session);
   const preferences = await readPreferences(session.db, session.timeZone);
-  const context = contextFrom(session, busy, preferences);
+  const context = contextFrom(session, parts, preferences);
   const everyone = invitees.map((c) => c.name).join(", ");
   let slots;
   if (intent.exact !== undefined) {
@@ -74,7 +74,8 @@ async function plan(session: Session, text: string): Promise<Decision> {
     const limit = invitees.length > 1 ? 6 : 3;
     slots = freeSlots({
       preferences,
-      busy,
+      busy: parts.calendar,
+      meetings: parts.meetings,
       durationMinutes: intent.durationMinutes,
       window: intent.window,
       now: session.now(),

@@ -6,6 +6,7 @@ import {
   decline,
   describeNegotiationError,
   expire,
+  explain,
   isFree,
   requestReschedule,
   reschedule,
@@ -35,8 +36,15 @@ export const stepTables = (session: Session) => {
   return [db.meetings, db.events, db.outbox, db.chat, db.held, db.settings, db.contacts, ...sessionTables(session)];
 };
 
-/** Busy time on this device: calendar events plus meetings booked or held, except `excluding`. */
-export async function busyIntervals(session: Session, excluding?: string): Promise<Interval[]> {
+/**
+ * Busy time on this device, except meeting `excluding`: the calendar (events,
+ * and the readable times of damaged rows, failing closed) and what meetings
+ * book or hold, kept apart because preferences treat them differently (only
+ * meetings count toward the daily cap).
+ */
+export type Busy = { readonly calendar: readonly Interval[]; readonly meetings: readonly Interval[] };
+
+export async function busyParts(session: Session, excluding?: string): Promise<Busy> {
   const [eventRows, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
   const events = parseRows(eventRowSchema, eventRows, "events");
   const meetings = parseRows(meetingRowSchema, meetingRows, "meetings").filter((m) => m.id !== excluding);
@@ -49,9 +57,14 @@ export async function busyIntervals(session: Session, excluding?: string): Promi
         typeof row === "object" && row !== null && "confirmed" in row ? readableInterval(row.confirmed) : undefined,
       ),
   ].filter((interval) => interval !== undefined);
-  const booked = busyFromMeetings(meetings, session.now());
-  return [...events.map((e) => ({ start: e.start, end: e.end })), ...booked, ...damaged];
+  return {
+    calendar: [...events.map((e) => ({ start: e.start, end: e.end })), ...damaged],
+    meetings: busyFromMeetings(meetings, session.now()),
+  };
 }
+
+/** All of it in one list, for plain free/busy checks. */
+export const allBusy = (busy: Busy): Interval[] => [...busy.calendar, ...busy.meetings];
 
 function readableInterval(value: unknown): Interval | undefined {
   if (typeof value !== "object" || value === null || !("start" in value) || !("end" in value)) return undefined;
@@ -70,7 +83,7 @@ export async function negotiationContext(
   meeting: { id?: string; role: Meeting["role"] },
   organizer?: ContactRow,
 ): Promise<NegotiationContext> {
-  const busy = await busyIntervals(session, meeting.id);
+  const busy = await busyParts(session, meeting.id);
   const preferences = await readPreferences(session.db, session.timeZone);
   return contextFrom(session, busy, preferences, meeting.role === "participant" ? organizer : undefined);
 }
@@ -78,17 +91,27 @@ export async function negotiationContext(
 /** The engine's view of this side, given the busy time and preferences already read. */
 export function contextFrom(
   session: Session,
-  busy: readonly Interval[],
+  parts: Busy,
   preferences: Preferences,
   organizer?: ContactRow,
 ): NegotiationContext {
   const now = session.now();
+  const busy = allBusy(parts);
+  const events = parts.calendar.map((interval, i) => ({
+    id: `busy-${i}`,
+    title: "",
+    time: { kind: "timed" as const, start: interval.start, end: interval.end },
+    transparency: "busy" as const,
+  }));
   const policy = organizer === undefined ? undefined : contactPolicyOf(organizer);
   return {
     ...(organizer === undefined ? {} : { peerName: organizer.name }),
     now,
     newId: () => newMessageId(session.randomBytes),
     isFree: (slot: Slot) => isFree(slot, busy),
+    // Within working hours, buffers, notice, horizon, meeting-free days and the daily cap (meetings and holds).
+    suits: (slot: Slot) =>
+      isFree(slot, busy) && explain({ preferences, events, meetings: parts.meetings, now, slot }).length === 0,
     timeZone: session.timeZone,
     ownerName: session.name,
     autoAccept: (durationMinutes, slots) =>
@@ -99,7 +122,13 @@ export function contextFrom(
     candidates: (durationMinutes, exclude) =>
       policy?.disclose === "answers-only"
         ? []
-        : upcomingFreeSlots(preferences, [...busy, ...exclude], durationMinutes, now, 5),
+        : upcomingFreeSlots(
+            preferences,
+            { calendar: [...parts.calendar, ...exclude], meetings: parts.meetings },
+            durationMinutes,
+            now,
+            5,
+          ),
   };
 }
 

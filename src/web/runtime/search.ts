@@ -14,8 +14,10 @@ import type { Slot } from "../../protocol/messages";
 
 export type FreeSlotsArgs = {
   preferences: Preferences;
-  /** Calendar events, meetings and holds; damaged rows' readable times included (fail closed). */
+  /** Calendar events; damaged rows' readable times included (fail closed). */
   busy: readonly Interval[];
+  /** Booked meetings and holds: busy too, and counted toward the daily cap. */
+  meetings?: readonly Interval[];
   durationMinutes: number;
   window: Interval;
   now: number;
@@ -34,7 +36,7 @@ export function freeSlots(args: FreeSlotsArgs): Slot[] {
       time: { kind: "timed", start: interval.start, end: interval.end },
       transparency: "busy",
     })),
-    meetings: [],
+    meetings: args.meetings ?? [],
     window,
     now,
   });
@@ -44,13 +46,13 @@ export function freeSlots(args: FreeSlotsArgs): Slot[] {
 /** Free times over the coming weeks (the preferences' horizon), for rounds and suggestions. */
 export function upcomingFreeSlots(
   preferences: Preferences,
-  busy: readonly Interval[],
+  busy: { readonly calendar: readonly Interval[]; readonly meetings: readonly Interval[] },
   durationMinutes: number,
   now: number,
   limit: number,
 ): Slot[] {
   const window = { start: now, end: addLocalDays(now, Math.min(preferences.horizonDays, 28), preferences.timeZone) };
-  return freeSlots({ preferences, busy, durationMinutes, window, now, limit });
+  return freeSlots({ preferences, busy: busy.calendar, meetings: busy.meetings, durationMinutes, window, now, limit });
 }
 
 /** Local minutes of each part of the day; evenings go past working hours, as people asking for one mean. */

@@ -43,6 +43,8 @@ export type Side = {
   suggest: boolean;
   /** Every message this side sent, for the privacy checks. */
   sent: Outgoing[];
+  /** Preferences beyond busy time (working hours and the like); by default every free time suits. */
+  suits?: (slot: Slot) => boolean;
 };
 
 export function side(name: string, seed: number, events: CalendarEvent[] = []): Side {
@@ -71,6 +73,7 @@ export function contextOf(self: Side, now: number, meetingId?: MessageId, peerNa
     now,
     newId: self.newId,
     isFree: (s: Slot) => isFree(s, busy),
+    suits: (s: Slot) => isFree(s, busy) && (self.suits?.(s) ?? true),
     timeZone: ZONE,
     ownerName: self.name,
     autoAccept: (_minutes, slots) => (self.autoAccept ? [...slots] : []),
@@ -82,8 +85,10 @@ export function contextOf(self: Side, now: number, meetingId?: MessageId, peerNa
             durationMinutes,
             workingHours: DEFAULT_WORKING_HOURS(ZONE),
             now,
-            limit: 5,
+            limit: 50,
           })
+            .filter((s) => self.suits?.(s) ?? true)
+            .slice(0, 5)
         : [],
   };
   return peerName === undefined ? ctx : { ...ctx, peerName };

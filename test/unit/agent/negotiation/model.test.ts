@@ -167,6 +167,17 @@ function simulate(seed: number, agentCount: number, negotiations: number): World
       return { title: `Confidential${i}x${n}`, start, end: start + (1 + prng.int(4)) * 30 * MINUTE + 7 * MINUTE };
     });
     const agent = side(`Agent${i}`, i + 1, events);
+    // Each keeps its own working hours (London): mornings, afternoons, or the whole day.
+    const [from, to] = [
+      [9, 13],
+      [12, 17],
+      [9, 17],
+    ][prng.int(3)]!;
+    agent.suits = (s) => {
+      const start = new Date(s.start);
+      const hour = start.getUTCHours() + start.getUTCMinutes() / 60;
+      return hour >= from! && hour + (s.end - s.start) / HOUR <= to!;
+    };
     agent.autoAccept = prng.float() < 0.5;
     agent.suggest = prng.float() < 0.7;
     return agent;
@@ -253,6 +264,13 @@ describe("negotiation model", () => {
             }
             const booked = [...agent.meetings.values()].filter((m) => m.state === "completed").map((m) => m.confirmed);
             expect(busyFromMeetings([...agent.meetings.values()], world.now)).toEqual(booked);
+          }
+          // Nobody's booked time leaves their working hours: only times that suit a side are offered, held or
+          // proposed by it.
+          for (const agent of world.agents) {
+            for (const meeting of agent.meetings.values()) {
+              if (meeting.state === "completed") expect(agent.suits!(meeting.confirmed!)).toBe(true);
+            }
           }
           // Both ends of each pair agree on what was booked.
           for (const organizer of world.agents) {

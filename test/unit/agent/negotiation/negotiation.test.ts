@@ -142,6 +142,26 @@ describe("negotiation: two people", () => {
     expect(received.notice).toMatch(/Pick one/);
   });
 
+  it("[NG4] a free time outside the owner's preferences is not offered to the human, nor held, nor suggested", () => {
+    const alice = side("Alice", 1);
+    const bob = side("Bob", 2);
+    // Bob takes meetings only before noon.
+    bob.suits = (s) =>
+      new Date(s.end).getUTCHours() < 12 ||
+      (new Date(s.end).getUTCHours() === 12 && new Date(s.end).getUTCMinutes() === 0);
+    bob.autoAccept = true;
+    const received = deliverOne([alice, bob], alice, only(start(alice, [bob]).outgoing), NOW);
+    expect(received.meeting.available).toEqual([WED_10]);
+    expect(only(received.outgoing).message.data).toMatchObject({ type: "hold", slots: [WED_10] });
+    // Nothing suits: the counter suggests only times that do.
+    const zoe = side("Zoe", 5);
+    const counter = deliverOne([zoe, bob], zoe, only(start(zoe, [bob], [TUE_15]).outgoing), NOW);
+    const data = only(counter.outgoing).message.data;
+    if (data.type !== "counter") throw new Error("not a counter");
+    expect(data.slots.length).toBeGreaterThan(0);
+    for (const s of data.slots) expect(bob.suits(s)).toBe(true);
+  });
+
   it("[NG3] none free: the participant counters with free times of its own and keeps the task open", () => {
     const alice = side("Alice", 1);
     const bob = side("Bob", 2, [{ title: "Offsite", start: TUE_15.start, end: WED_10.end }]);
