@@ -76,20 +76,23 @@ function parseWhy(text: string, context: ParseContext): Result<Intent, IntentErr
   return ok({ kind: "explain", slot: { start: when.start, end: when.start + minutes * MINUTE_MS } });
 }
 
+/** Two contacts match the same words equally well: the human is asked to use the full name (IT9). */
+function ambiguous(match: { readonly name: string; readonly candidates: readonly { name: string }[] }): IntentError {
+  const names = match.candidates.map((c) => c.name);
+  return {
+    code: "ambiguous-contact",
+    name: match.name,
+    candidates: names,
+    hint: `"${match.name}" could be ${names.join(" or ")}; use the full name.`,
+  };
+}
+
 /** Which meeting to cancel or move: the contacts and the time named (none named: the human is asked). */
 function parseManage(text: string, verb: string, context: ParseContext): Result<Intent, IntentError> {
   const { now, timeZone, contacts } = context;
   const kind = /^(?:cancel|call)/i.test(verb) ? "cancel" : "reschedule";
   const people = matchContacts(text, contacts);
-  if (people.kind === "ambiguous") {
-    const names = people.candidates.map((c) => c.name);
-    return err({
-      code: "ambiguous-contact",
-      name: people.name,
-      candidates: names,
-      hint: `"${people.name}" could be ${names.join(" or ")}; use the full name.`,
-    });
-  }
+  if (people.kind === "ambiguous") return err(ambiguous(people));
   const rest = people.kind === "found" ? people.text : text;
   const when = parseWhen(rest, { now, timeZone, partOfDay: partOfDayIn(text), earlyTitle: false, within: undefined });
   const contactIds = people.kind === "found" ? people.contacts.map((c) => c.id) : [];
@@ -130,15 +133,7 @@ export function parseCommand(input: string, context: ParseContext): Result<Inten
     VERB.test(text) || withAt >= 0 || duration.kind !== "none" || title !== undefined || range !== undefined;
   if (!understood && when === undefined) return err({ code: "not-understood", hint: HINTS.notUnderstood });
 
-  if (contact.kind === "ambiguous") {
-    const names = contact.candidates.map((c) => c.name);
-    return err({
-      code: "ambiguous-contact",
-      name: contact.name,
-      candidates: names,
-      hint: `"${contact.name}" could be ${names.join(" or ")}; use the full name.`,
-    });
-  }
+  if (contact.kind === "ambiguous") return err(ambiguous(contact));
   if (contact.kind === "none") {
     const name = unknownName(text);
     if (name === undefined) return err({ code: "no-contact", hint: HINTS.noContact });
