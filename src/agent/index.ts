@@ -65,6 +65,7 @@ export {
   organizerOf,
   propose,
   receive,
+  removeParty,
   requestReschedule,
   reschedule,
   ROUND_TTL_MS,

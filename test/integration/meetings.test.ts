@@ -239,4 +239,23 @@ describe("meetings of several people in the app", () => {
     const moving = await until(bob.parley, (s) => s.meetings.some((m) => m.id === request.id && m.round === 2));
     expect(moving.meetings.find((m) => m.id === request.id)?.confirmed).toBeDefined();
   });
+
+  it("[AP12] after removing the organizer, a booked meeting stays and can still be cancelled, here alone", async () => {
+    await start();
+    const { alice, bob } = await connectedPair();
+    await alice.parley.say("meet Bob tomorrow at 3pm for 30 minutes");
+    const request = (await until(bob.parley, (s) => s.meetings[0]?.state === "input-required")).meetings[0]!;
+    await bob.parley.approve(request.id, request.available[0]!);
+    await until(bob.parley, (s) => s.meetings[0]?.state === "completed");
+    await bob.parley.flush();
+    await bob.parley.removeContact(addressOf(bob.parley, "Alice"));
+    expect(bob.parley.store.getState().meetings[0]!.state).toBe("completed");
+    const recorded = bob.parley.store.getState().meetings[0]!.transcript.length;
+    await bob.parley.cancel(request.id);
+    const after = bob.parley.store.getState().meetings[0]!;
+    expect(after.state).toBe("canceled");
+    // Nothing could be sent, so nothing is recorded as sent.
+    expect(after.transcript).toHaveLength(recorded);
+    expect(await bob.db.outbox.count()).toBe(0);
+  });
 });

@@ -101,23 +101,27 @@ function utf8Length(ch: string): number {
 }
 
 /**
- * Whether a received iCalendar object describes exactly this meeting: its
- * UID, start and end (after unfolding). A peer's confirmation is acted on
- * from its data part; the attached VEVENT must agree with it, so the entry a
- * human adds to a calendar cannot name another time than the one booked.
+ * Whether a received iCalendar object is exactly one VEVENT for this
+ * meeting: its UID, start and end (after unfolding), with no recurrence and
+ * no parameters on those properties (a `DTSTART;TZID=…` line would name
+ * another time than the one checked). A peer's confirmation is acted on from
+ * its data part; this only refuses one whose attachment disagrees with it.
  */
 export function icalMatches(ical: string, uid: string, slot: { start: number; end: number }): boolean {
   const lines = ical.replace(/\r\n[ \t]/g, "").split("\r\n");
-  const value = (name: string): string[] =>
-    lines.filter((line) => line.startsWith(`${name}:`)).map((line) => line.slice(name.length + 1));
-  const one = (name: string): string | undefined => {
-    const values = value(name);
-    return values.length === 1 ? values[0] : undefined;
+  const named = (name: string): string[] =>
+    lines.filter((line) => line.toUpperCase().startsWith(name) && /^[:;]/.test(line.slice(name.length)));
+  const only = (name: string): string | undefined => {
+    const found = named(name);
+    return found.length === 1 && found[0]![name.length] === ":" ? found[0]!.slice(name.length + 1) : undefined;
   };
+  const events = lines.filter((line) => line.toUpperCase() === "BEGIN:VEVENT").length;
+  const recurring = ["RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"].some((n) => named(n).length > 0);
   return (
-    value("BEGIN").includes("VEVENT") &&
-    one("UID") === escapeText(uid) &&
-    one("DTSTART") === utcDateTime(slot.start) &&
-    one("DTEND") === utcDateTime(slot.end)
+    events === 1 &&
+    !recurring &&
+    only("UID") === escapeText(uid) &&
+    only("DTSTART") === utcDateTime(slot.start) &&
+    only("DTEND") === utcDateTime(slot.end)
   );
 }

@@ -1,5 +1,5 @@
 import type { Address } from "../../protocol/address";
-import { MAX_PROPOSED_SLOTS, type AgentMessage, type SchedulingData } from "../../protocol/messages/agent";
+import { MAX_PROPOSED_SLOTS, MAX_ROUNDS, type AgentMessage, type SchedulingData } from "../../protocol/messages/agent";
 import type { Slot } from "../../protocol/messages/schema";
 import { err, ok, type Result } from "../../protocol/result";
 import { meetingToICalendar } from "../calendar/ical";
@@ -7,7 +7,15 @@ import { HOUR_MS, MINUTE_MS } from "../scheduling/zoned";
 import { includesSlot, names, StepBuilder, uniqueSlots, when } from "./core";
 import { uid } from "./participant";
 import { outgoingText } from "./text";
-import type { Answer, Meeting, NegotiationContext, NegotiationError, Party, Step } from "./types";
+import {
+  FINAL_STATES,
+  type Answer,
+  type Meeting,
+  type NegotiationContext,
+  type NegotiationError,
+  type Party,
+  type Step,
+} from "./types";
 
 /**
  * The organizer's side: it collects every participant's answer to a round,
@@ -30,11 +38,16 @@ function withAnswer(meeting: Meeting, address: Address, answer: Answer, slots: r
   return meeting.parties.map((p) => (p.address === address ? { ...p, answer, slots: [...slots] } : p));
 }
 
+const ended = (meeting: Meeting, address: Address): boolean =>
+  meeting.parties.some((p) => p.address === address && ENDED.includes(p.answer));
+
 const partyName = (meeting: Meeting, address: Address): string =>
   meeting.parties.find((p) => p.address === address)?.name ?? "A participant";
 
-function checkRound(meeting: Meeting, event: string, round: number): NegotiationError | undefined {
+function checkRound(meeting: Meeting, from: Address, event: string, round: number): NegotiationError | undefined {
   if (meeting.state !== "working") return { code: "wrong-state", state: meeting.state, event };
+  // A participant who declined or withdrew is out of the meeting: a later answer does not bring them back.
+  if (ended(meeting, from)) return { code: "wrong-state", state: meeting.state, event };
   if (round !== meeting.round) return { code: "stale-round", round, current: meeting.round };
   return undefined;
 }
@@ -47,7 +60,7 @@ export function onAnswer(
   data: Data<"hold"> | Data<"accept">,
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
-  const problem = checkRound(meeting, data.type, data.round);
+  const problem = checkRound(meeting, from, data.type, data.round);
   if (problem !== undefined) return err(problem);
   const slots = data.type === "hold" ? uniqueSlots(data.slots) : [data.slot];
   if (!slots.every((s) => includesSlot(meeting.proposed, s))) return err({ code: "slot-not-offered" });
@@ -63,7 +76,7 @@ export function onCounter(
   data: Data<"counter">,
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
-  const problem = checkRound(meeting, "counter", data.round);
+  const problem = checkRound(meeting, from, "counter", data.round);
   if (problem !== undefined) return err(problem);
   const next = { ...meeting, parties: withAnswer(meeting, from, "countered", uniqueSlots(data.slots)) };
   return ok(settle(next, new StepBuilder(meeting, ctx).received(from, incoming), ctx));
@@ -81,7 +94,7 @@ export function onDecline(
   data: Data<"decline">,
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
-  if (meeting.state !== "working" && meeting.state !== "completed") {
+  if ((meeting.state !== "working" && meeting.state !== "completed") || ended(meeting, from)) {
     return err({ code: "wrong-state", state: meeting.state, event: "decline" });
   }
   const builder = new StepBuilder(meeting, ctx).received(from, incoming);
@@ -117,22 +130,42 @@ export function onParticipantCancel(
   incoming: AgentMessage,
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
-  if (meeting.state !== "working" && meeting.state !== "completed") {
+  if ((meeting.state !== "working" && meeting.state !== "completed") || ended(meeting, from)) {
     return err({ code: "wrong-state", state: meeting.state, event: "cancel" });
   }
-  const builder = new StepBuilder(meeting, ctx).received(from, incoming);
+  return ok(partyLeaves(meeting, from, new StepBuilder(meeting, ctx).received(from, incoming), ctx, "withdrew"));
+}
+
+/**
+ * The owner removed a participant from their contacts: they can no longer be
+ * told anything, so they leave the meeting as if they had withdrawn, and the
+ * others hear what that means for them (NG26).
+ */
+export function removeParty(meeting: Meeting, address: Address, ctx: NegotiationContext): Step | undefined {
+  if (meeting.role !== "organizer" || FINAL_STATES.includes(meeting.state) || ended(meeting, address)) return undefined;
+  if (!meeting.parties.some((p) => p.address === address)) return undefined;
+  return partyLeaves(meeting, address, new StepBuilder(meeting, ctx), ctx, "was removed from your contacts, so left");
+}
+
+/** A participant leaves: a pending negotiation is called off for all; a booked meeting goes on without them. */
+function partyLeaves(
+  meeting: Meeting,
+  from: Address,
+  builder: StepBuilder,
+  ctx: NegotiationContext,
+  how: string,
+): Step {
   const name = partyName(meeting, from);
   const parties = withAnswer(meeting, from, "withdrew", []);
+  const what = `${name} ${how === "withdrew" ? "withdrew from" : how}`;
   if (meeting.state === "working" && meeting.confirmed !== undefined) {
-    return ok(dropDuringMove(meeting, from, "withdrew", builder, ctx, `${name} withdrew from`));
+    return dropDuringMove(meeting, from, "withdrew", builder, ctx, what);
   }
-  if (meeting.confirmed !== undefined) return ok(leaveBooked(meeting, parties, builder, ctx, `${name} withdrew from`));
+  if (meeting.confirmed !== undefined) return leaveBooked(meeting, parties, builder, ctx, what);
   const rest = parties.filter((p) => !ENDED.includes(p.answer));
   builder.sendAll(rest, { type: "cancel" }, outgoingText.calledOff(ctx.ownerName, meeting.title));
   const others = rest.length === 0 ? "" : `; I told ${names(rest)}`;
-  return ok(
-    builder.done({ parties, state: "canceled" }, `${name} withdrew, so "${meeting.title}" was called off${others}.`),
-  );
+  return builder.done({ parties, state: "canceled" }, `${what} "${meeting.title}", so it was called off${others}.`);
 }
 
 /** A participant drops out while a booked meeting is being moved: the move goes on with whoever is left. */
@@ -182,7 +215,7 @@ export function onRescheduleRequest(
   data: Data<"reschedule">,
   ctx: NegotiationContext,
 ): Result<Step, NegotiationError> {
-  if (meeting.state !== "completed" || meeting.confirmed === undefined) {
+  if (meeting.state !== "completed" || meeting.confirmed === undefined || ended(meeting, from) || !canMove(meeting)) {
     return err({ code: "wrong-state", state: meeting.state, event: "reschedule" });
   }
   const builder = new StepBuilder(meeting, ctx).received(from, incoming);
@@ -195,6 +228,7 @@ export function reschedule(meeting: Meeting, ctx: NegotiationContext): Result<St
   if (meeting.role !== "organizer" || meeting.state !== "completed" || meeting.confirmed === undefined) {
     return err({ code: "wrong-state", state: meeting.state, event: "reschedule" });
   }
+  if (!canMove(meeting)) return err({ code: "too-many-rounds", round: meeting.round });
   return ok(startMove(meeting, new StepBuilder(meeting, ctx), ctx, [], `You asked to move "${meeting.title}"`));
 }
 
@@ -221,6 +255,14 @@ function startMove(meeting: Meeting, builder: StepBuilder, ctx: NegotiationConte
     `${why}; I asked ${names(activeParties(meeting))} about ${slots.map((s) => when(s, ctx)).join(", ")}. It stays at ${when(confirmed, ctx)} until everyone agrees.`,
   );
 }
+
+/**
+ * Whether a whole move still fits under the wire's round limit: rounds only
+ * grow, so a task moved again and again (a participant asking each time)
+ * ends up at a booked time that stays, rather than at a round the schema
+ * refuses.
+ */
+const canMove = (meeting: Meeting): boolean => meeting.round + ROUNDS_PER_NEGOTIATION <= MAX_ROUNDS;
 
 /** Once every active participant has answered the round: confirm, run another round, or give up. */
 function settle(meeting: Meeting, builder: StepBuilder, ctx: NegotiationContext): Step {

@@ -2,7 +2,7 @@ import type { Address } from "../../protocol/address";
 import type { AgentMessage, SchedulingData } from "../../protocol/messages/agent";
 import type { Slot } from "../../protocol/messages/schema";
 import { err, ok, type Result } from "../../protocol/result";
-import { icalMatches } from "../calendar/ical";
+import { icalMatches, meetingToICalendar } from "../calendar/ical";
 import { MINUTE_MS } from "../scheduling/zoned";
 import { includesSlot, sameSlot, StepBuilder, uniqueSlots, when } from "./core";
 import { MAX_PROPOSAL_TTL_MS } from "./propose";
@@ -166,7 +166,11 @@ export function onConfirm(
       ),
     );
   }
-  if (!includesSlot(meeting.held, data.slot)) return err({ code: "slot-not-offered" });
+  // What this side agreed to in the round: its holds, or, once they lapsed (the organizer was slow, or this
+  // device was offline past the grace), the slots its last hold or accept of the round named.
+  if (!includesSlot(meeting.held, data.slot) && !includesSlot(agreedIn(meeting, data.round), data.slot)) {
+    return err({ code: "slot-not-offered" });
+  }
   if (!ctx.isFree(data.slot)) {
     // The hold had lapsed and the time went to something else; say only "not available", never what.
     builder.send(
@@ -182,19 +186,41 @@ export function onConfirm(
     );
   }
   const moved = meeting.confirmed === undefined ? "confirmed" : "moved";
+  // The calendar entry offered to the human is written here from the booked slot, not taken from the peer.
+  const ical = meetingToICalendar({
+    uid: uid(meeting),
+    title: data.title,
+    start: data.slot.start,
+    end: data.slot.end,
+    stamp: ctx.now,
+    sequence: meeting.sequence,
+    status: "CONFIRMED",
+    description: `Organised by ${meeting.parties[0]?.name ?? "your contact"}, arranged by Parley agents.`,
+  });
   return ok(
     builder.done(
       {
         ...released,
         state: "completed",
         confirmed: data.slot,
-        ical: data.ical,
+        ical,
         title: data.title,
         sequence: meeting.sequence + 1,
       },
       `"${data.title}" with ${meeting.parties[0]?.name ?? "your contact"} is ${moved} for ${when(data.slot, ctx)}.`,
     ),
   );
+}
+
+/** The slots this side's last `hold` or `accept` of `round` offered the organizer. */
+function agreedIn(meeting: Meeting, round: number): Slot[] {
+  for (let i = meeting.transcript.length - 1; i >= 0; i--) {
+    const { direction, message } = meeting.transcript[i]!;
+    if (direction !== "out" || !("round" in message.data) || message.data.round !== round) continue;
+    if (message.data.type === "hold") return message.data.slots;
+    if (message.data.type === "accept") return [message.data.slot];
+  }
+  return [];
 }
 
 /** The human picks one of the available slots. */

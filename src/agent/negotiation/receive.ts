@@ -15,6 +15,9 @@ import { FINAL_STATES, type Meeting, type NegotiationContext, type NegotiationEr
  * link to it; `Step.ignored` then says why it changed nothing.
  */
 
+/** Messages one pairwise conversation of a task may hold: four rounds need about a dozen, many moves a few more. */
+export const MAX_CONVERSATION_MESSAGES = 400;
+
 const DECLINE_WORDS = { "not-available": "is not available", declined: "declined", expired: "let it expire" } as const;
 
 export function receive(
@@ -42,6 +45,9 @@ export function receive(
     return err({ code: "duplicate", messageId: incoming.messageId });
   }
   const chain = meeting.transcript.filter((e) => e.peer === from);
+  // Every message that fits the chain is stored: a bound keeps a peer from growing the record without end.
+  if (chain.length >= MAX_CONVERSATION_MESSAGES)
+    return err({ code: "conversation-full", messageId: incoming.messageId });
   if (incoming.prev === null) return err({ code: "broken-chain", messageId: incoming.messageId });
   if (!chain.some((e) => e.hash === incoming.prev)) return err({ code: "out-of-order", messageId: incoming.messageId });
   const result = dispatch(meeting, from, incoming, ctx);

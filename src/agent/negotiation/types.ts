@@ -118,10 +118,14 @@ export type NegotiationError =
   | { readonly code: "duplicate"; readonly messageId: MessageId }
   /** The message links to one this side has not received yet: deliver it again after the ones before it. */
   | { readonly code: "out-of-order"; readonly messageId: MessageId }
+  /** The conversation already holds `MAX_CONVERSATION_MESSAGES`: a peer this chatty is refused, not recorded. */
+  | { readonly code: "conversation-full"; readonly messageId: MessageId }
   /** A message that claims to start a conversation already started: never valid. */
   | { readonly code: "broken-chain"; readonly messageId: MessageId }
   | { readonly code: "stale-round"; readonly round: number; readonly current: number }
   | { readonly code: "bad-ical" }
+  /** The task has used up the rounds the wire allows; a booked meeting stays where it is. */
+  | { readonly code: "too-many-rounds"; readonly round: number }
   | { readonly code: "slot-not-offered" }
   | { readonly code: "slot-taken" }
   | { readonly code: "expired"; readonly expiresAt: number };
@@ -139,12 +143,16 @@ export function describeNegotiationError(error: NegotiationError): string {
       return `A "${error.event}" does not fit a meeting that is ${error.state}.`;
     case "duplicate":
       return "That message was already handled.";
+    case "conversation-full":
+      return "That conversation is already as long as a conversation about one meeting may be.";
     case "broken-chain":
       return "That message does not follow the conversation so far.";
     case "out-of-order":
       return "That message came before one it follows; it will be handled after it.";
     case "stale-round":
       return `That answer is for round ${error.round}, but the meeting is in round ${error.current}.`;
+    case "too-many-rounds":
+      return "This meeting has been renegotiated too many times; cancel it and arrange a new one instead.";
     case "bad-ical":
       return "The confirmation's calendar entry does not match the confirmed time.";
     case "slot-not-offered":

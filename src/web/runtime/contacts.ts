@@ -1,4 +1,4 @@
-import { cancel, describePolicy, parseContactPolicy } from "../../agent";
+import { describePolicy, parseContactPolicy, removeParty } from "../../agent";
 import type { Address } from "../../protocol/address";
 import { heldRowSchema, meetingRowSchema, parseRows, type MeetingRow, type OutboxRow } from "../storage/rows";
 import { readContact } from "../storage/read";
@@ -109,11 +109,11 @@ export async function removeContact(session: Session, address: Address): Promise
 }
 
 /**
- * A removed contact leaves a meeting. A negotiation still open with them is
- * withdrawn: a participant's request from them ends; an organizer's
- * negotiation needs every invitee, so the others are told it is called off.
- * A booked meeting stays booked (with the others, if any) and they are no
- * longer written to about it.
+ * A removed contact leaves a meeting (NG26). Ours: the engine decides what
+ * that means for the others (a pending negotiation is called off and they are
+ * told; a booked one goes on without them, also in the middle of a move).
+ * Theirs: a request from them ends; a booked meeting stays booked, and a move
+ * they had started is dropped, keeping the booked time.
  */
 async function leaveMeeting(
   session: Session,
@@ -122,24 +122,18 @@ async function leaveMeeting(
   outbox: OutboxRow[],
 ): Promise<"withdrawn" | "kept"> {
   const now = session.now();
-  const parties = meeting.parties.map((p) =>
-    p.address === address ? { ...p, answer: "withdrew" as const, slots: [] } : p,
-  );
-  if (!OPEN_STATES.has(meeting.state) || meeting.role === "participant") {
-    const open = OPEN_STATES.has(meeting.state) && meeting.confirmed === undefined;
-    await session.db.meetings.put({
-      ...meeting,
-      parties,
-      ...(open ? { state: "canceled" as const } : {}),
-      updatedAt: now,
-    });
-    return open ? "withdrawn" : "kept";
+  if (meeting.role === "participant") {
+    if (!OPEN_STATES.has(meeting.state)) return "kept";
+    const booked = meeting.confirmed !== undefined;
+    const state = booked ? ("completed" as const) : ("canceled" as const);
+    await session.db.meetings.put({ ...meeting, state, held: [], heldUntil: 0, available: [], updatedAt: now });
+    return booked ? "kept" : "withdrawn";
   }
-  const step = cancel({ ...meeting, parties }, await negotiationContext(session, meeting));
-  if (!step.ok) return "kept";
-  const written = await writeStep(session, step.value);
+  const step = removeParty(meeting, address, await negotiationContext(session, meeting));
+  if (step === undefined) return "kept";
+  const written = await writeStep(session, step);
   if (written.ok) outbox.push(...written.value);
-  // Without a session to reach the others, it still ends here; they will see it expire.
-  else await session.db.meetings.put({ ...step.value.meeting, updatedAt: now });
-  return "withdrawn";
+  // Without a session to reach the others, it still changes here; they will see their round expire.
+  else await session.db.meetings.put({ ...step.meeting, updatedAt: now });
+  return meeting.confirmed === undefined && OPEN_STATES.has(meeting.state) ? "withdrawn" : "kept";
 }

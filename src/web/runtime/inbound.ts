@@ -10,7 +10,7 @@ import {
   type PeerMessageError,
 } from "../../protocol/messages";
 import { readContact, readMeeting } from "../storage/read";
-import { heldRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
+import { heldRowSchema, meetingRowSchema, parseRows, type ContactRow, type OutboxRow } from "../storage/rows";
 import type { Session } from "./context";
 import { negotiationContext, stepTables, writeStep } from "./meetings";
 import { flushOutbox } from "./outbound";
@@ -143,8 +143,20 @@ async function acceptContactRequest(
   return { kind: "applied" };
 }
 
-/** Messages held per contact while they wait for an earlier one; beyond this the contact's agent is misbehaving. */
+/** Messages held per contact while they wait (for an earlier one, or a re-verification); beyond this the contact's agent is misbehaving. */
 export const MAX_HELD_PER_CONTACT = 200;
+/** Requests from one contact open at once (waiting for the human or for the organizer). */
+export const MAX_OPEN_REQUESTS_PER_CONTACT = 50;
+
+async function openRequestsFrom(session: Session, from: Address): Promise<number> {
+  const rows = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
+  return rows.filter(
+    (m) =>
+      m.role === "participant" &&
+      m.parties[0]?.address === from &&
+      (m.state === "input-required" || m.state === "working"),
+  ).length;
+}
 
 /**
  * Applies one agent message, or holds it: for a contact whose key changed and
@@ -163,6 +175,7 @@ export async function applyAgentMessage(
   if (!("found" in contact)) return refuse({ code: "not-a-contact" });
   if (contact.found.keyChangedAt !== undefined) {
     const waiting = await session.db.held.where("from").equals(from).count();
+    if (waiting >= MAX_HELD_PER_CONTACT) return refuse({ code: "not-applied", reason: "too-many-held" });
     await session.db.held.put({ id, from, at: session.now(), message });
     if (waiting === 0) {
       await addChat(
@@ -189,6 +202,10 @@ async function applyNow(
   const meeting = await readMeeting(session.db, message.taskId);
   if ("damaged" in meeting) return refuse({ code: "damaged-row", what: meeting.damaged });
   const existing = "found" in meeting ? meeting.found : undefined;
+  if (existing === undefined && (await openRequestsFrom(session, from)) >= MAX_OPEN_REQUESTS_PER_CONTACT) {
+    // Each request is stored and shown; a contact cannot make this side keep more than this many open at once.
+    return refuse({ code: "not-applied", reason: "too-many-requests" });
+  }
   // A new task is a proposal from this contact, which makes this side a participant with them as organizer.
   const context = await negotiationContext(session, existing ?? { role: "participant" }, contact);
   const step = receive(existing, from, message, context);

@@ -143,13 +143,21 @@ export async function writeStep(session: Session, step: Step): Promise<Result<Ou
   const byRecipient = new Map<Address, AgentMessage[]>();
   for (const { to, message } of step.outgoing) byRecipient.set(to, [...(byRecipient.get(to) ?? []), message]);
   const recipients: { contact: ContactRow; messages: AgentMessage[] }[] = [];
+  const unsent = new Set<string>();
   for (const [to, messages] of byRecipient) {
     const contact = await readContact(session.db, to);
+    if ("missing" in contact) {
+      // Removed from the contacts: nobody can be told any more, so the step applies here alone, and the record
+      // keeps only what was really sent.
+      for (const m of messages) unsent.add(m.messageId);
+      continue;
+    }
     const name = step.meeting.parties.find((p) => p.address === to)?.name ?? "a participant";
     if (!("found" in contact)) return err({ code: "no-session", name });
     if ((await session.db.sessions.get(to)) === undefined) return err({ code: "no-session", name: contact.found.name });
     recipients.push({ contact: contact.found, messages });
   }
+  const transcript = step.meeting.transcript.filter((e) => e.direction === "in" || !unsent.has(e.message.messageId));
   // Rows leave in createdAt order: number them after the newest row, so a clock that steps back cannot reorder them.
   const newest = await session.db.outbox.orderBy("createdAt").last();
   let next = Math.max(session.now(), typeof newest?.createdAt === "number" ? newest.createdAt + 1 : 0);
@@ -159,7 +167,7 @@ export async function writeStep(session: Session, step: Step): Promise<Result<Ou
     if (!sealed.ok) return sealed;
     for (const row of sealed.value) outbox.push({ ...row, createdAt: next++ });
   }
-  await session.db.meetings.put(step.meeting);
+  await session.db.meetings.put({ ...step.meeting, transcript });
   await session.db.outbox.bulkPut(outbox);
   if (step.notice !== undefined) await addChat(session, "agent", step.notice);
   return ok(outbox);

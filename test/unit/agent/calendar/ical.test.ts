@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeText, meetingToICalendar, utcDateTime } from "../../../../src/agent/calendar/ical";
+import { escapeText, icalMatches, meetingToICalendar, utcDateTime } from "../../../../src/agent/calendar/ical";
 
 const base = {
   uid: "task-123@parley",
@@ -62,5 +62,31 @@ describe("iCalendar for a confirmed meeting", () => {
     expect(unfold(meetingToICalendar({ ...base, sequence: 2, status: "CANCELLED" }))).toEqual(
       expect.arrayContaining(["SEQUENCE:2", "STATUS:CANCELLED"]),
     );
+  });
+});
+
+describe("checking a received VEVENT", () => {
+  const slot = { start: Date.UTC(2026, 10, 24, 15), end: Date.UTC(2026, 10, 24, 15, 30) };
+  const uid = "AAAAAAAAAAAAAAAAAAAAAA@parley";
+  const base = { uid, title: "Planning", ...slot, stamp: slot.start - 86_400_000, sequence: 0 };
+  const good = meetingToICalendar({ ...base, status: "CONFIRMED" });
+  const insert = (extra: string) => good.replace("END:VEVENT", `${extra}\r\nEND:VEVENT`);
+
+  it("[IC5] accepts exactly one VEVENT naming this UID, start and end, folded or not", () => {
+    expect(icalMatches(good, uid, slot)).toBe(true);
+    const longTitle = meetingToICalendar({ ...base, title: "P".repeat(200), status: "CONFIRMED" });
+    expect(icalMatches(longTitle, uid, slot)).toBe(true);
+    expect(icalMatches(good, uid, { ...slot, end: slot.end + 60_000 })).toBe(false);
+    expect(icalMatches(good, "other@parley", slot)).toBe(false);
+  });
+
+  it("[IC5] refuses recurrence, a second event, and parameters that would change what the times mean", () => {
+    expect(icalMatches(insert("RRULE:FREQ=DAILY"), uid, slot)).toBe(false);
+    expect(icalMatches(insert("EXDATE:20261125T150000Z"), uid, slot)).toBe(false);
+    expect(icalMatches(insert("DTSTART;TZID=America/New_York:20261124T150000"), uid, slot)).toBe(false);
+    expect(icalMatches(good.replace("DTSTART:", "DTSTART;VALUE=DATE-TIME:"), uid, slot)).toBe(false);
+    const second = good.replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR");
+    expect(icalMatches(second, uid, slot)).toBe(false);
+    expect(icalMatches(good.replace("UID:", "UID;X-A=1:"), uid, slot)).toBe(false);
   });
 });

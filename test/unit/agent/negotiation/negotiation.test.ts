@@ -10,7 +10,9 @@ import {
   expire,
   MAX_PROPOSAL_TTL_MS,
   propose,
+  MAX_CONVERSATION_MESSAGES,
   receive,
+  removeParty,
   requestReschedule,
   reschedule,
   ROUNDS_PER_NEGOTIATION,
@@ -123,8 +125,9 @@ describe("negotiation: two people", () => {
     const [a, b] = [meetingOf(alice, id), meetingOf(bob, id)];
     expect(a).toMatchObject({ state: "completed", confirmed: TUE_15, sequence: 1 });
     expect(b).toMatchObject({ state: "completed", confirmed: TUE_15, held: [], sequence: 1 });
-    expect(b.ical).toBe(a.ical);
+    // Each side writes its own VEVENT for the booked slot: same event, same time.
     expect(icalMatches(a.ical!, `${id}@parley`, TUE_15)).toBe(true);
+    expect(icalMatches(b.ical!, `${id}@parley`, TUE_15)).toBe(true);
     expect(a.ical).toContain("SUMMARY:Planning");
   });
 
@@ -631,5 +634,95 @@ describe("negotiation: the calendar fills a booked time", () => {
     expect(clashes([gone], [dentist])).toEqual([]);
     const pending = start(side("Zoe", 5), [bob]).meeting;
     expect(clashes([pending], [dentist])).toEqual([]);
+  });
+});
+
+describe("negotiation: late, repeated and removed", () => {
+  it("[NG10] a confirm that arrives after the participant's holds lapsed still books what it agreed to", () => {
+    const { alice, bob, id } = twoPartyBooked();
+    bob.autoAccept = true;
+    const move = save(alice, unwrap(reschedule(meetingOf(alice, id), contextOf(alice, NOW, id))));
+    const held = deliverOne([alice, bob], alice, only(move.outgoing), NOW);
+    const confirm = deliverOne([alice, bob], bob, only(held.outgoing), NOW);
+    const next = meetingOf(alice, id).confirmed!;
+    expect(next).not.toEqual(TUE_15);
+    // Bob's device was offline past the round's expiry and the grace: his agent went back to Tuesday.
+    const lapse = meetingOf(bob, id).expiresAt + ACCEPT_GRACE_MS;
+    save(bob, expire(meetingOf(bob, id), contextOf(bob, lapse, id))!);
+    expect(meetingOf(bob, id)).toMatchObject({ state: "completed", confirmed: TUE_15, held: [] });
+    // Then the confirm arrives: both ends agree on the new time.
+    const late = deliverOne([alice, bob], alice, only(confirm.outgoing), lapse);
+    expect(late.ignored).toBeUndefined();
+    expect(meetingOf(bob, id)).toMatchObject({ state: "completed", confirmed: next });
+  });
+
+  it("[NG11] a participant who withdrew cannot answer its way back in", () => {
+    const [alice, bob, carol] = [side("Alice", 1), side("Bob", 2), side("Carol", 3)];
+    bob.autoAccept = true;
+    carol.autoAccept = true;
+    const proposal = start(alice, [bob, carol]);
+    run([alice, bob, carol], alice, proposal);
+    const id = proposal.meeting.id;
+    run([alice, bob, carol], carol, save(carol, unwrap(cancel(meetingOf(carol, id), contextOf(carol, NOW, id)))));
+    const party = meetingOf(alice, id).parties.find((p) => p.address === carol.address)!;
+    expect(party.answer).toBe("withdrew");
+    const last = meetingOf(carol, id).transcript.at(-1)!;
+    const again: AgentMessage = {
+      ...last.message,
+      messageId: contextOf(carol, NOW).newId(),
+      prev: last.hash,
+      data: { type: "accept", round: meetingOf(alice, id).round, slot: TUE_15 },
+    };
+    const step = unwrap(receive(meetingOf(alice, id), carol.address, again, contextOf(alice, NOW, id)));
+    expect(step.ignored?.code).toBe("wrong-state");
+    expect(step.meeting.parties.find((p) => p.address === carol.address)?.answer).toBe("withdrew");
+  });
+
+  it("[NG22] moves stop before the wire's round limit: the organizer is told, a request is ignored", () => {
+    const { alice, bob, id } = twoPartyBooked();
+    const worn = { ...meetingOf(alice, id), round: 97 };
+    expectError(reschedule(worn, contextOf(alice, NOW, id)), "too-many-rounds");
+    const ask = save(bob, unwrap(requestReschedule(meetingOf(bob, id), contextOf(bob, NOW, id))));
+    const step = unwrap(receive(worn, bob.address, only(ask.outgoing).message, contextOf(alice, NOW, id)));
+    expect(step.ignored?.code).toBe("wrong-state");
+    expect(step.outgoing).toEqual([]);
+  });
+
+  it("[NG26] removing a participant: a pending meeting is called off for the others; a booked one, or one being moved, goes on", () => {
+    const [alice, bob, carol] = [side("Alice", 1), side("Bob", 2), side("Carol", 3)];
+    const pending = start(alice, [bob, carol]);
+    const off = removeParty(pending.meeting, bob.address, contextOf(alice, NOW, pending.meeting.id))!;
+    expect(off.meeting.state).toBe("canceled");
+    expect(off.outgoing.map((o) => [o.to, o.message.data.type])).toEqual([[carol.address, "cancel"]]);
+
+    bob.autoAccept = true;
+    carol.autoAccept = true;
+    const booked = start(alice, [bob, carol]);
+    run([alice, bob, carol], alice, booked);
+    const id = booked.meeting.id;
+    const move = save(alice, unwrap(reschedule(meetingOf(alice, id), contextOf(alice, NOW, id))));
+    // Bob is removed before he answers the move: Carol's answer alone settles it.
+    const gone = save(alice, removeParty(move.meeting, bob.address, contextOf(alice, NOW, id))!);
+    expect(gone.meeting.parties.find((p) => p.address === bob.address)?.answer).toBe("withdrew");
+    expect(gone.meeting).toMatchObject({ state: "working", confirmed: meetingOf(alice, id).confirmed });
+    run([alice, bob, carol], alice, { ...move, outgoing: move.outgoing.filter((o) => o.to === carol.address) });
+    expect(meetingOf(alice, id).state).toBe("completed");
+    expect(meetingOf(carol, id).confirmed).toEqual(meetingOf(alice, id).confirmed);
+    expect(removeParty(meetingOf(alice, id), bob.address, contextOf(alice, NOW, id))).toBeUndefined();
+  });
+
+  it("[NG13] a conversation holds at most MAX_CONVERSATION_MESSAGES messages; beyond, messages are refused", () => {
+    const { alice, bob, id } = twoPartyBooked();
+    const full = meetingOf(alice, id);
+    const filler = Array.from({ length: MAX_CONVERSATION_MESSAGES }, () => full.transcript[1]!);
+    const crowded = { ...full, transcript: [...full.transcript, ...filler] };
+    const last = meetingOf(bob, id).transcript.at(-1)!;
+    const more: AgentMessage = {
+      ...last.message,
+      messageId: contextOf(bob, NOW).newId(),
+      prev: last.hash,
+      data: { type: "cancel" },
+    };
+    expectError(receive(crowded, bob.address, more, contextOf(alice, NOW, id)), "conversation-full");
   });
 });
