@@ -63,7 +63,7 @@ describe("three people agree on a meeting", () => {
     await openTab(bob, "Approvals");
     const request = bob.getByRole("listitem", { name: "Request from Alice" });
     await request.waitFor(WAIT);
-    expect(await request.textContent()).toContain("with Carol");
+    expect(await request.textContent()).toContain("also invited: Carol");
     await request.getByRole("button", { name: /^Approve .*15:00–15:30/ }).click();
 
     for (const [page, label] of [

@@ -96,7 +96,7 @@ function Request({ meeting: m }: { meeting: MeetingRow }) {
   const meetings = useApp((s) => s.meetings);
   const now = useApp((s) => s.refreshedAt);
   const times = useMemo(() => offeredTimes(m, events, meetings, now), [m, events, meetings, now]);
-  const others = m.others.length === 0 ? "" : ` with ${m.others.join(", ")}`;
+  const others = m.others.length === 0 ? "" : `; also invited: ${m.others.join(", ")}`;
   const moving = m.confirmed === undefined ? "asks for" : "wants to move";
   const { busy, run } = useAction();
   return (

@@ -117,7 +117,7 @@ function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
             </button>
           </span>
         ) : (
-          <>
+          <span className="actions">
             {item.kind === "meeting" && item.movable && (
               <button
                 className="secondary"
@@ -127,11 +127,11 @@ function Entry({ item, timeZone }: { item: CalendarItem; timeZone: string }) {
               >
                 Move
               </button>
-            )}{" "}
+            )}
             <button className="secondary" onClick={() => setConfirming(true)} aria-label={`Cancel ${item.title}`}>
               {item.kind === "meeting" ? "Cancel" : "Withdraw"}
             </button>
-          </>
+          </span>
         ))}
     </li>
   );
