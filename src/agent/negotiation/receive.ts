@@ -18,8 +18,6 @@ import { FINAL_STATES, type Meeting, type NegotiationContext, type NegotiationEr
 /** Messages one pairwise conversation of a task may hold: four rounds need about a dozen, many moves a few more. */
 export const MAX_CONVERSATION_MESSAGES = 400;
 
-const DECLINE_WORDS = { "not-available": "is not available", declined: "declined", expired: "let it expire" } as const;
-
 export function receive(
   meeting: Meeting | undefined,
   from: Address,
@@ -80,33 +78,32 @@ function dispatch(
     case "confirm":
       return organizer ? misfit : onConfirm(meeting, from, incoming, data, ctx);
     case "decline":
-      if (organizer) return onDecline(meeting, from, incoming, data, ctx);
-      return onOrganizerEnds(meeting, from, incoming, ctx, `declined (${DECLINE_WORDS[data.reason]})`);
+      // Only a participant declines; the organizer calls a meeting off with `cancel`.
+      return organizer ? onDecline(meeting, from, incoming, data, ctx) : misfit;
     case "cancel":
-      if (organizer) return onParticipantCancel(meeting, from, incoming, ctx);
-      return onOrganizerEnds(meeting, from, incoming, ctx, "canceled");
+      return organizer
+        ? onParticipantCancel(meeting, from, incoming, ctx)
+        : onOrganizerCancel(meeting, from, incoming, ctx);
   }
 }
 
-/** The organizer calls the meeting off (a cancel, or a decline of this side's late answer): it ends here too. */
-function onOrganizerEnds(
+/** The organizer calls the meeting off: it ends here too, and what it held is free again. */
+function onOrganizerCancel(
   meeting: Meeting,
   from: Address,
   incoming: AgentMessage,
   ctx: NegotiationContext,
-  what: string,
 ): Result<Step, NegotiationError> {
   if (FINAL_STATES.includes(meeting.state))
     return err({ code: "wrong-state", state: meeting.state, event: incoming.data.type });
   const at = meeting.confirmed === undefined ? "" : ` at ${when(meeting.confirmed, ctx)}`;
   const name = meeting.parties[0]?.name ?? "The organizer";
-  const state = incoming.data.type === "cancel" ? "canceled" : "rejected";
   return ok(
     new StepBuilder(meeting, ctx)
       .received(from, incoming)
       .done(
-        { state, held: [], heldUntil: 0 },
-        `${name} ${what} "${meeting.title}"${at}; any time held for it is free again.`,
+        { state: "canceled", held: [], heldUntil: 0 },
+        `${name} canceled "${meeting.title}"${at}; any time held for it is free again.`,
       ),
   );
 }

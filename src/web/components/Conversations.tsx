@@ -1,6 +1,7 @@
 "use client";
 import { describeMessage, withWhom } from "../../agent";
-import { verifyChain, type TaskState } from "../../protocol/messages";
+import type { TaskState } from "../../protocol/messages";
+import { unverifiedRecords } from "../state/selectors";
 import { useApp } from "../state/use-app";
 import type { ContactRow, MeetingRow } from "../storage/rows";
 import { VerificationBadge } from "./Contacts";
@@ -79,7 +80,7 @@ export function Conversations() {
  * altered (or damaged) after the fact.
  */
 function ChainStatus({ meeting }: { meeting: MeetingRow }) {
-  const broken = meeting.parties.filter((p) => !verifyChain(meeting.transcript.filter((e) => e.peer === p.address)).ok);
+  const broken = unverifiedRecords(meeting);
   return broken.length === 0 ? (
     <p className="chain ok">Record intact: every message is linked to the one before it.</p>
   ) : (

@@ -148,6 +148,14 @@ export const MAX_HELD_PER_CONTACT = 200;
 /** Requests from one contact open at once (waiting for the human or for the organizer). */
 export const MAX_OPEN_REQUESTS_PER_CONTACT = 50;
 
+/** Keeps a message to apply later; returns how many were waiting before it, or undefined when the contact's are full. */
+async function hold(session: Session, from: Address, id: string, message: AgentMessage): Promise<number | undefined> {
+  const waiting = await session.db.held.where("from").equals(from).count();
+  if (waiting >= MAX_HELD_PER_CONTACT) return undefined;
+  await session.db.held.put({ id, from, at: session.now(), message });
+  return waiting;
+}
+
 async function openRequestsFrom(session: Session, from: Address): Promise<number> {
   const rows = parseRows(meetingRowSchema, await session.db.meetings.toArray(), "meetings");
   return rows.filter(
@@ -174,9 +182,8 @@ export async function applyAgentMessage(
   if ("damaged" in contact) return refuse({ code: "damaged-row", what: contact.damaged });
   if (!("found" in contact)) return refuse({ code: "not-a-contact" });
   if (contact.found.keyChangedAt !== undefined) {
-    const waiting = await session.db.held.where("from").equals(from).count();
-    if (waiting >= MAX_HELD_PER_CONTACT) return refuse({ code: "not-applied", reason: "too-many-held" });
-    await session.db.held.put({ id, from, at: session.now(), message });
+    const waiting = await hold(session, from, id, message);
+    if (waiting === undefined) return refuse({ code: "not-applied", reason: "too-many-held" });
     if (waiting === 0) {
       await addChat(
         session,
@@ -212,11 +219,8 @@ async function applyNow(
   if (!step.ok) {
     if (step.error.code === "duplicate") return { kind: "unchanged" };
     if (step.error.code === "out-of-order") {
-      if ((await session.db.held.where("from").equals(from).count()) >= MAX_HELD_PER_CONTACT) {
-        return refuse({ code: "not-applied", reason: "too-many-held" });
-      }
-      await session.db.held.put({ id, from, at: session.now(), message });
-      return { kind: "applied" };
+      const waiting = await hold(session, from, id, message);
+      return waiting === undefined ? refuse({ code: "not-applied", reason: "too-many-held" }) : { kind: "applied" };
     }
     return refuse({ code: "not-applied", reason: step.error.code });
   }

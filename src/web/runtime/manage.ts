@@ -1,20 +1,8 @@
-import {
-  cancel,
-  FINAL_STATES,
-  formatSlot,
-  overlaps,
-  requestReschedule,
-  reschedule,
-  withWhom,
-  type ManageIntent,
-  type Meeting,
-} from "../../agent";
-import { describeNegotiationError } from "../../agent";
+import { cancel, FINAL_STATES, formatSlot, overlaps, withWhom, type ManageIntent, type Meeting } from "../../agent";
 import type { Slot } from "../../protocol/messages";
-import { readContact } from "../storage/read";
 import { meetingRowSchema, parseRows } from "../storage/rows";
 import type { Session } from "./context";
-import { negotiationContext, type Decision } from "./meetings";
+import { decideOn, move, type Decision } from "./meetings";
 
 /**
  * "cancel my meeting with Bob", "move Friday's lunch with Alice": the chat's
@@ -51,17 +39,5 @@ export async function planManage(session: Session, intent: ManageIntent): Promis
       .join("; ");
     return answer(`Which one should I ${verb}? ${listed}. Name the person or the day.`);
   }
-  const organizer = first.role === "participant" ? await readContact(session.db, first.parties[0]!.address) : undefined;
-  const context = await negotiationContext(
-    session,
-    first,
-    organizer !== undefined && "found" in organizer ? organizer.found : undefined,
-  );
-  const step =
-    intent.kind === "cancel"
-      ? cancel(first, context)
-      : first.role === "organizer"
-        ? reschedule(first, context)
-        : requestReschedule(first, context);
-  return step.ok ? { kind: "step", step: step.value } : answer(describeNegotiationError(step.error));
+  return decideOn(session, first, intent.kind === "cancel" ? cancel : move);
 }

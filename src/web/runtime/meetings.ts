@@ -26,7 +26,7 @@ import { eventRowSchema, meetingRowSchema, parseRows, type ContactRow, type Outb
 import type { Session } from "./context";
 import { flushOutbox } from "./outbound";
 import { contactPolicyOf } from "./policy";
-import { upcomingFreeSlots } from "./search";
+import { busyBlocks, upcomingFreeSlots, type Busy } from "./search";
 import { exclusively, sealForContact, sessionTables, type SealError } from "./sessions";
 import { addChat, refresh } from "./view";
 
@@ -36,14 +36,7 @@ export const stepTables = (session: Session) => {
   return [db.meetings, db.events, db.outbox, db.chat, db.held, db.settings, db.contacts, ...sessionTables(session)];
 };
 
-/**
- * Busy time on this device, except meeting `excluding`: the calendar (events,
- * and the readable times of damaged rows, failing closed) and what meetings
- * book or hold, kept apart because preferences treat them differently (only
- * meetings count toward the daily cap).
- */
-export type Busy = { readonly calendar: readonly Interval[]; readonly meetings: readonly Interval[] };
-
+/** Busy time on this device (see `Busy`), except meeting `excluding`; damaged rows fail closed. */
 export async function busyParts(session: Session, excluding?: string): Promise<Busy> {
   const [eventRows, meetingRows] = await Promise.all([session.db.events.toArray(), session.db.meetings.toArray()]);
   const events = parseRows(eventRowSchema, eventRows, "events");
@@ -63,9 +56,6 @@ export async function busyParts(session: Session, excluding?: string): Promise<B
   };
 }
 
-/** All of it in one list, for plain free/busy checks. */
-export const allBusy = (busy: Busy): Interval[] => [...busy.calendar, ...busy.meetings];
-
 function readableInterval(value: unknown): Interval | undefined {
   if (typeof value !== "object" || value === null || !("start" in value) || !("end" in value)) return undefined;
   const { start, end } = value;
@@ -76,16 +66,30 @@ function readableInterval(value: unknown): Interval | undefined {
  * The engine's view of this side for one meeting, read inside the step's
  * transaction: free time without this meeting's own holds, the owner's
  * preferences for suggestions, and, for a meeting this side was invited to,
- * the inviting contact's policy (what may be accepted and disclosed).
+ * the inviting contact's policy (what may be accepted and disclosed). The
+ * organizer's contact is read from the meeting unless the caller has it.
  */
 export async function negotiationContext(
   session: Session,
-  meeting: { id?: string; role: Meeting["role"] },
+  meeting: Pick<Meeting, "role"> & Partial<Pick<Meeting, "id" | "parties">>,
   organizer?: ContactRow,
 ): Promise<NegotiationContext> {
   const busy = await busyParts(session, meeting.id);
   const preferences = await readPreferences(session.db, session.timeZone);
-  return contextFrom(session, busy, preferences, meeting.role === "participant" ? organizer : undefined);
+  const inviter =
+    meeting.role === "participant" ? (organizer ?? (await organizerContact(session, meeting))) : undefined;
+  return contextFrom(session, busy, preferences, inviter);
+}
+
+/** The contact that invited this side to a meeting (a participant's one party), for its policy. */
+async function organizerContact(
+  session: Session,
+  meeting: Partial<Pick<Meeting, "parties">>,
+): Promise<ContactRow | undefined> {
+  const organizer = meeting.parties?.[0];
+  if (organizer === undefined) return undefined;
+  const contact = await readContact(session.db, organizer.address);
+  return "found" in contact ? contact.found : undefined;
 }
 
 /** The engine's view of this side, given the busy time and preferences already read. */
@@ -96,13 +100,8 @@ export function contextFrom(
   organizer?: ContactRow,
 ): NegotiationContext {
   const now = session.now();
-  const busy = allBusy(parts);
-  const events = parts.calendar.map((interval, i) => ({
-    id: `busy-${i}`,
-    title: "",
-    time: { kind: "timed" as const, start: interval.start, end: interval.end },
-    transparency: "busy" as const,
-  }));
+  const busy = [...parts.calendar, ...parts.meetings];
+  const events = busyBlocks(parts.calendar);
   const policy = organizer === undefined ? undefined : contactPolicyOf(organizer);
   return {
     ...(organizer === undefined ? {} : { peerName: organizer.name }),
@@ -208,25 +207,25 @@ export async function commitStep(session: Session, decide: () => Promise<Decisio
   return decision;
 }
 
-/** The contact that invited this side to a meeting (a participant's one party), for its policy. */
-async function organizerContact(session: Session, meeting: Meeting): Promise<ContactRow | undefined> {
-  if (meeting.role !== "participant") return undefined;
-  const organizer = meeting.parties[0];
-  if (organizer === undefined) return undefined;
-  const contact = await readContact(session.db, organizer.address);
-  return "found" in contact ? contact.found : undefined;
-}
+export type Action = (meeting: Meeting, context: NegotiationContext) => Result<Step, NegotiationError>;
 
-type Action = (meeting: Meeting, context: NegotiationContext) => Result<Step, NegotiationError>;
+/** Move a booked meeting: the organizer runs a new round; a participant asks the organizer to. */
+export const move: Action = (meeting, context) =>
+  meeting.role === "organizer" ? reschedule(meeting, context) : requestReschedule(meeting, context);
+
+/** A human's move on a meeting already read, decided inside the caller's step transaction. */
+export async function decideOn(session: Session, meeting: Meeting, action: Action): Promise<Decision> {
+  const step = action(meeting, await negotiationContext(session, meeting));
+  return step.ok ? { kind: "step", step: step.value } : answer(describeNegotiationError(step.error));
+}
 
 /** A human's move on one meeting; its reads, decision and writes are one transaction, so nothing interleaves. */
 async function act(session: Session, meetingId: string, action: Action): Promise<void> {
   const decision = await commitStep(session, async () => {
     const meeting = await readMeeting(session.db, meetingId);
-    if (!("found" in meeting)) return answer("That meeting can no longer be read.");
-    const context = await negotiationContext(session, meeting.found, await organizerContact(session, meeting.found));
-    const step = action(meeting.found, context);
-    return step.ok ? { kind: "step", step: step.value } : answer(describeNegotiationError(step.error));
+    return "found" in meeting
+      ? decideOn(session, meeting.found, action)
+      : answer("That meeting can no longer be read.");
   });
   if (decision.kind === "answer") session.store.setState({ notice: decision.text });
 }
@@ -235,11 +234,7 @@ export const approveMeeting = (session: Session, meetingId: string, slot: Slot) 
   act(session, meetingId, (meeting, context) => approve(meeting, slot, context));
 export const declineMeeting = (session: Session, meetingId: string) => act(session, meetingId, decline);
 export const cancelMeeting = (session: Session, meetingId: string) => act(session, meetingId, cancel);
-/** Move a booked meeting: the organizer runs a new round; a participant asks the organizer to. */
-export const rescheduleMeeting = (session: Session, meetingId: string) =>
-  act(session, meetingId, (meeting, context) =>
-    meeting.role === "organizer" ? reschedule(meeting, context) : requestReschedule(meeting, context),
-  );
+export const rescheduleMeeting = (session: Session, meetingId: string) => act(session, meetingId, move);
 
 /** States in which the clock can still change a meeting (see the engine's expire()). */
 const CLOCK_STATES: ReadonlySet<string> = new Set(["working", "input-required"]);
@@ -254,12 +249,7 @@ export async function expireDue(session: Session): Promise<void> {
       await commitStep(session, async () => {
         const meeting = await readMeeting(session.db, candidate.id);
         if (!("found" in meeting)) return { kind: "nothing" };
-        const context = await negotiationContext(
-          session,
-          meeting.found,
-          await organizerContact(session, meeting.found),
-        );
-        const step = expire(meeting.found, context);
+        const step = expire(meeting.found, await negotiationContext(session, meeting.found));
         return step === undefined ? { kind: "nothing" } : { kind: "step", step };
       });
     } catch (error) {

@@ -5,12 +5,30 @@ import {
   toSlots,
   WEEKDAYS,
   type Interval,
+  type CalendarEvent,
   type PartOfDay,
   type Preferences,
 } from "../../agent";
 import type { Slot } from "../../protocol/messages";
 
 /** This side's free times within its preferences, for a proposal, a new round or a counter's suggestions. */
+
+/**
+ * Busy time on this device: the calendar (events, and the readable times of
+ * damaged rows) and what meetings book or hold, kept apart because
+ * preferences treat them differently (only meetings count toward the daily cap).
+ */
+export type Busy = { readonly calendar: readonly Interval[]; readonly meetings: readonly Interval[] };
+
+/** Busy intervals as calendar events for the engine: plain blocks, so no title ever reaches its inputs. */
+export function busyBlocks(intervals: readonly Interval[]): CalendarEvent[] {
+  return intervals.map((interval, i) => ({
+    id: `busy-${i}`,
+    title: "",
+    time: { kind: "timed", start: interval.start, end: interval.end },
+    transparency: "busy",
+  }));
+}
 
 export type FreeSlotsArgs = {
   preferences: Preferences;
@@ -29,13 +47,7 @@ export function freeSlots(args: FreeSlotsArgs): Slot[] {
   const { preferences, busy, window, now, durationMinutes, limit } = args;
   const availability = computeAvailability({
     preferences: args.partOfDay === undefined ? preferences : forPartOfDay(preferences, args.partOfDay),
-    // Local events are plain busy blocks here; their titles stay out of the engine's inputs entirely.
-    events: busy.map((interval, i) => ({
-      id: `busy-${i}`,
-      title: "",
-      time: { kind: "timed", start: interval.start, end: interval.end },
-      transparency: "busy",
-    })),
+    events: busyBlocks(busy),
     meetings: args.meetings ?? [],
     window,
     now,
@@ -46,7 +58,7 @@ export function freeSlots(args: FreeSlotsArgs): Slot[] {
 /** Free times over the coming weeks (the preferences' horizon), for rounds and suggestions. */
 export function upcomingFreeSlots(
   preferences: Preferences,
-  busy: { readonly calendar: readonly Interval[]; readonly meetings: readonly Interval[] },
+  busy: Busy,
   durationMinutes: number,
   now: number,
   limit: number,
