@@ -1,5 +1,5 @@
 import { decodeBase64Url, utf8 } from "./encoding";
-import type { PROTOCOL_VERSION } from "./version";
+import type { RELAY_EVENTS_VERSION } from "./version";
 
 /**
  * Relay authentication: the relay sends a random challenge and the origin it
@@ -11,7 +11,7 @@ export const AUTH_CHALLENGE_BYTES = 32;
 export const AUTH_DOMAIN = "parley/relay-auth/v1";
 
 export type AuthChallenge = {
-  readonly v: typeof PROTOCOL_VERSION;
+  readonly v: typeof RELAY_EVENTS_VERSION;
   /** 32 random bytes, base64url. */
   readonly nonce: string;
   /** The relay's origin, e.g. "https://relay.example" (scheme, host and port). */
@@ -19,7 +19,7 @@ export type AuthChallenge = {
 };
 
 export type AuthResponse = {
-  readonly v: typeof PROTOCOL_VERSION;
+  readonly v: typeof RELAY_EVENTS_VERSION;
   /** The client's address (its Ed25519 public key). */
   readonly address: string;
   /** Ed25519 signature over `authMessage(origin, nonce)`, base64url. */

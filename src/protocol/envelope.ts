@@ -37,6 +37,11 @@ export function isMessageId(value: unknown): value is MessageId {
   return typeof value === "string" && value.length === MESSAGE_ID_CHARS && isBase64Url(value);
 }
 
+/** What an envelope weighs against the batch limit (MAX_BATCH_CHARS). */
+export function ciphertextChars(envelope: Envelope): number {
+  return envelope.ct.length;
+}
+
 /**
  * Validates an untrusted value as an envelope. Checks run cheapest first and
  * the ciphertext is never decoded beyond its alphabet check.

@@ -10,6 +10,18 @@ export const MAX_CIPHERTEXT_CHARS = 65_536;
 /** Largest socket.io frame the relay accepts; leaves room for the envelope header. */
 export const MAX_FRAME_BYTES = 72 * 1024;
 
+/**
+ * Envelopes one `send` or `envelopes` event carries at most. Batching is what makes the relay cheap per message
+ * under load: one frame, one parse and one storage round trip for many envelopes.
+ */
+export const MAX_BATCH_ENVELOPES = 32;
+
+/**
+ * Ciphertext characters one batch carries at most (a single envelope may be that large by itself). With
+ * MAX_BATCH_ENVELOPES headers of about a hundred characters each, a full batch stays under MAX_FRAME_BYTES.
+ */
+export const MAX_BATCH_CHARS = MAX_CIPHERTEXT_CHARS;
+
 /** Message ids are 16 random bytes in base64url. */
 export const MESSAGE_ID_CHARS = 22;
 

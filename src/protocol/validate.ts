@@ -4,11 +4,11 @@ import { ED25519_SIGNATURE_BYTES } from "./crypto/types";
 import { decodeBase64Url } from "./encoding";
 import { isMessageId, type MessageId } from "./envelope";
 import { RELAY_ERROR_CODES, relayError, type RelayError } from "./errors";
-import type { AuthResult, SendResult } from "./events";
+import type { AuthResult, SendBatchResult, SendResult } from "./events";
 import { isPlainObject, ownField, unknownKey } from "./fields";
-import { MAX_ACK_IDS } from "./limits";
+import { MAX_ACK_IDS, MAX_BATCH_CHARS, MAX_BATCH_ENVELOPES } from "./limits";
 import { err, ok, type Result } from "./result";
-import { PROTOCOL_VERSION } from "./version";
+import { RELAY_EVENTS_VERSION } from "./version";
 
 /**
  * Runtime checks for every event payload of `events.ts` (envelopes: see
@@ -30,9 +30,9 @@ export function parseAuthResponse(value: unknown): Result<AuthAttempt, RelayErro
   const malformed = (why: string) => err(relayError("malformed", `auth: ${why}`, { event: "auth" }));
   if (!isPlainObject(value)) return malformed("payload must be an object");
   if (unknownKey(value, AUTH_FIELDS) !== undefined) return malformed("unknown field");
-  if (ownField(value, "v") !== PROTOCOL_VERSION) {
+  if (ownField(value, "v") !== RELAY_EVENTS_VERSION) {
     return err(
-      relayError("unsupported-version", `auth: this relay speaks protocol version ${PROTOCOL_VERSION}`, {
+      relayError("unsupported-version", `auth: this relay speaks protocol version ${RELAY_EVENTS_VERSION}`, {
         event: "auth",
       }),
     );
@@ -55,6 +55,34 @@ export function parseAckIds(value: unknown): Result<readonly MessageId[], RelayE
     ids.push(id);
   }
   return ok(ids);
+}
+
+/**
+ * A `send` payload as a list of 1 to MAX_BATCH_ENVELOPES candidates with MAX_BATCH_CHARS of ciphertext at most
+ * (one envelope alone may be that large); each candidate is then validated on its own, so one bad envelope does
+ * not sink the others.
+ */
+export function parseSendBatch(value: unknown): Result<readonly unknown[], RelayError> {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH_ENVELOPES) {
+    return err(
+      relayError("malformed", `send: expected an array of 1 to ${MAX_BATCH_ENVELOPES} envelopes`, { event: "send" }),
+    );
+  }
+  if (value.length > 1) {
+    let chars = 0;
+    for (const item of value) {
+      const ct = ownField(item, "ct");
+      if (typeof ct === "string") chars += ct.length;
+    }
+    if (chars > MAX_BATCH_CHARS) {
+      return err(
+        relayError("too-large", `send: a batch carries at most ${MAX_BATCH_CHARS} ciphertext characters`, {
+          event: "send",
+        }),
+      );
+    }
+  }
+  return ok(value);
 }
 
 /** The id of a rejected `send` payload, when it has a well-formed one, so the sender can match the error. */
@@ -82,13 +110,13 @@ function shortText(value: unknown): string | undefined {
 }
 
 export function parseChallenge(value: unknown): Result<AuthChallenge, ChallengeError> {
-  if (ownField(value, "v") !== PROTOCOL_VERSION) return err({ code: "unsupported-version" });
+  if (ownField(value, "v") !== RELAY_EVENTS_VERSION) return err({ code: "unsupported-version" });
   const nonce = ownField(value, "nonce");
   const origin = shortText(ownField(value, "origin"));
   if (typeof nonce !== "string" || decodeBase64Url(nonce)?.length !== AUTH_CHALLENGE_BYTES || origin === undefined) {
     return err({ code: "malformed" });
   }
-  return ok({ v: PROTOCOL_VERSION, nonce, origin });
+  return ok({ v: RELAY_EVENTS_VERSION, nonce, origin });
 }
 
 /** A `relay:error` payload, or the `error` of a refusal: a known code and a message; `event` and `id` when valid. */
@@ -112,12 +140,38 @@ function parseRefusal(value: unknown): Result<{ readonly ok: false; readonly err
   return error.ok ? ok({ ok: false, error: error.value }) : error;
 }
 
-/** The answer to a `send` of envelope `expectedId`: stored (for that id) or refused. */
-export function parseSendResult(value: unknown, expectedId: string): Result<SendResult, ReplyError> {
+/** The answer for envelope `expectedId`: stored (that id) or refused. */
+function parseSendResult(value: unknown, expectedId: string): Result<SendResult, ReplyError> {
   if (ownField(value, "ok") !== true) return parseRefusal(value);
   if (ownField(value, "status") !== "stored") return err({ code: "malformed" });
   if (ownField(value, "id") !== expectedId) return err({ code: "mismatch" });
   return ok({ ok: true, id: expectedId, status: "stored" });
+}
+
+/** The answer to a `send` of envelopes `expectedIds`: a result for each, in that order, or the batch refused. */
+export function parseSendBatchResult(
+  value: unknown,
+  expectedIds: readonly string[],
+): Result<SendBatchResult, ReplyError> {
+  if (ownField(value, "ok") !== true) return parseRefusal(value);
+  const answers = ownField(value, "results");
+  if (!Array.isArray(answers)) return err({ code: "malformed" });
+  if (answers.length !== expectedIds.length) return err({ code: "mismatch" });
+  const results: SendResult[] = [];
+  for (const [i, expectedId] of expectedIds.entries()) {
+    const result = parseSendResult(answers[i], expectedId);
+    if (!result.ok) return result;
+    results.push(result.value);
+  }
+  return ok({ ok: true, results });
+}
+
+/** An `envelopes` push: 1 to MAX_BATCH_ENVELOPES candidates, each still to be validated as an envelope. */
+export function parsePushedEnvelopes(value: unknown): Result<readonly unknown[], MalformedError> {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH_ENVELOPES) {
+    return err({ code: "malformed" });
+  }
+  return ok(value);
 }
 
 /** The answer to an `auth` as `expectedAddress`: accepted (as that address) or refused. */

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { loadCrypto, systemRandomBytes, type RandomBytes } from "../protocol/crypto";
@@ -142,7 +142,9 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
       answer(null, true);
     },
   });
-  if (redis !== undefined) io.adapter(createAdapter(redis.pub, redis.sub));
+  // Sharded Pub/Sub (Redis 7), one channel per address room: a push reaches only the instances where its
+  // recipient is connected, so each instance handles its own sockets' traffic rather than everybody's.
+  if (redis !== undefined) io.adapter(createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }));
 
   const context = {
     io,
@@ -158,6 +160,9 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     authTimeoutMs: deps.authTimeoutMs ?? AUTH_TIMEOUT_MS,
     metrics,
     inFlight: new Set<Promise<void>>(),
+    // The room's subscription is sent on the subscriber connection when the room is created; a PING on that
+    // connection is answered only after Redis has applied it.
+    routed: redis === undefined ? () => Promise.resolve() : () => redis.sub.ping().then(() => undefined),
   };
 
   io.on("connection", (socket) => {

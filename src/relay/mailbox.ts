@@ -9,8 +9,12 @@ import { err, ok, type Result } from "../protocol/result";
  * the in-memory one below is for a single embedded relay.
  */
 export interface Mailbox {
-  /** Appends an envelope; an id already waiting for `to` is reported as a duplicate and not stored again. */
-  put(envelope: Envelope): Promise<Result<PutStatus, MailboxError>>;
+  /**
+   * Appends envelopes in order, each to its recipient's mailbox, and answers for each in that order; an id
+   * already waiting for its recipient is reported as a duplicate and not stored again. One call per batch, so a
+   * remote store pays one round trip for it.
+   */
+  put(envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]>;
   /** The envelopes waiting for `address`, oldest first. They stay until acked. */
   list(address: Address): Promise<readonly Envelope[]>;
   /** Deletes these ids from `address`'s mailbox only; returns when each one that was there had been stored (ms). */
@@ -131,7 +135,7 @@ export function createMemoryMailbox(
   };
 
   return {
-    put: (envelope) => Promise.resolve(put(envelope)),
+    put: (envelopes) => Promise.resolve(envelopes.map(put)),
     list: (address) => Promise.resolve(list(address)),
     ack: (address, ids) => Promise.resolve(ack(address, ids)),
     sweep: () => Promise.resolve(sweepAll()),

@@ -63,40 +63,81 @@ end
 `;
 
 /**
- * KEYS: stream, index, total. ARGV: id, v, ct, size, ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
- * maxTotalChars, safety. Expired entries are trimmed here only when the mailbox looks full (reads and the sweep
- * trim the rest): the common path is a dozen calls fewer per envelope. The index maps a message id to
+ * KEYS: total, then a stream and an index per envelope. ARGV: ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
+ * maxTotalChars, safety, then id, v, ct and size per envelope. Answers 'stored', 'duplicate', 'full-address' or
+ * 'full-relay' per envelope, in order. A batch usually goes to one recipient, so each mailbox's length, size and
+ * expiry and the totals are read and written once per batch, not once per envelope; a mailbox's `#chars` and
+ * the totals are raised at the end (`added` tracks what this batch put in). Expired entries are trimmed here
+ * only when a mailbox looks full (reads and the sweep trim the rest). The index maps a message id to
  * "<entry id> <size>", so an ack needs no read of the stream.
  */
 const PUT = `${PRELUDE}
-local size = tonumber(ARGV[4])
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 'duplicate' end
-local function over()
-  local count = redis.call('XLEN', KEYS[1])
-  local chars = tonumber(redis.call('HGET', KEYS[2], '#chars') or '0')
-  return count + 1 > tonumber(ARGV[6]) or chars + size > tonumber(ARGV[7])
+local total = KEYS[1]
+local ttl = tonumber(ARGV[1])
+local maxEnvelopes, maxChars = tonumber(ARGV[2]), tonumber(ARGV[3])
+local maxTotalEnvelopes, maxTotalChars = tonumber(ARGV[4]), tonumber(ARGV[5])
+local keep = ttl + tonumber(ARGV[6])
+local function totals()
+  local t = redis.call('HMGET', total, 'envelopes', 'chars')
+  return tonumber(t[1] or '0'), tonumber(t[2] or '0')
 end
-if over() then
-  trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[5]))
-  if over() then
-    tidy(KEYS[1], KEYS[2])
-    return 'full-address'
+local totalEnvelopes, totalChars = totals()
+local addedEnvelopes, addedChars = 0, 0
+local boxes = {}
+local answers = {}
+for i = 1, (#KEYS - 1) / 2 do
+  local stream, idx = KEYS[2 * i], KEYS[2 * i + 1]
+  local at = 6 + (i - 1) * 4
+  local mid, v, ct, size = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
+  local box = boxes[stream]
+  if box == nil then
+    local chars = tonumber(redis.call('HGET', idx, '#chars') or '0')
+    box = { idx = idx, count = redis.call('XLEN', stream), chars = chars, added = 0, stored = 0 }
+    boxes[stream] = box
+  end
+  local function over()
+    return box.count + 1 > maxEnvelopes or box.chars + size > maxChars
+  end
+  if redis.call('HEXISTS', idx, mid) == 1 then
+    answers[i] = 'duplicate'
+  else
+    if over() then
+      trim(stream, idx, total, ttl)
+      box.count = redis.call('XLEN', stream)
+      box.chars = tonumber(redis.call('HGET', idx, '#chars') or '0') + box.added
+      totalEnvelopes, totalChars = totals()
+    end
+    if over() then
+      answers[i] = 'full-address'
+    elseif totalEnvelopes + addedEnvelopes + 1 > maxTotalEnvelopes or totalChars + addedChars + size > maxTotalChars then
+      answers[i] = 'full-relay'
+    else
+      local entry = redis.call('XADD', stream, '*', 'id', mid, 'v', v, 'ct', ct, 'n', size)
+      redis.call('HSET', idx, mid, entry .. ' ' .. size)
+      box.count = box.count + 1
+      box.chars = box.chars + size
+      box.added = box.added + size
+      box.stored = box.stored + 1
+      addedEnvelopes = addedEnvelopes + 1
+      addedChars = addedChars + size
+      answers[i] = 'stored'
+    end
   end
 end
-local totals = redis.call('HMGET', KEYS[3], 'envelopes', 'chars')
-if tonumber(totals[1] or '0') + 1 > tonumber(ARGV[8]) or tonumber(totals[2] or '0') + size > tonumber(ARGV[9]) then
-  tidy(KEYS[1], KEYS[2])
-  return 'full-relay'
+for stream, box in pairs(boxes) do
+  if box.stored > 0 then
+    redis.call('HINCRBY', box.idx, '#chars', box.added)
+    redis.call('PEXPIRE', stream, keep)
+    redis.call('PEXPIRE', box.idx, keep)
+  else
+    tidy(stream, box.idx)
+  end
 end
-local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 'ct', ARGV[3], 'n', ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], entry .. ' ' .. ARGV[4])
-redis.call('HINCRBY', KEYS[2], '#chars', size)
-redis.call('HINCRBY', KEYS[3], 'envelopes', 1)
-redis.call('HINCRBY', KEYS[3], 'chars', size)
-local keep = tonumber(ARGV[5]) + tonumber(ARGV[10])
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[2], keep)
-return 'stored'
+if addedEnvelopes > 0 then
+  redis.call('HINCRBY', total, 'envelopes', addedEnvelopes)
+  redis.call('HINCRBY', total, 'chars', addedChars)
+end
+return answers
 `;
 
 /** KEYS: stream, index, total. ARGV: ttl, limit. Returns the live entries, oldest first. */
@@ -174,31 +215,41 @@ function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
   return checked.ok ? checked.value : undefined;
 }
 
+function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
+  switch (answer) {
+    case "stored":
+    case "duplicate":
+      return ok(answer);
+    case "full-address":
+      return err({ code: "mailbox-full", scope: "address" });
+    case "full-relay":
+      return err({ code: "mailbox-full", scope: "relay" });
+    default:
+      throw new Error(`redisMailbox.put: unexpected answer from Redis: ${String(answer).slice(0, 40)}`);
+  }
+}
+
 export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits): Mailbox {
-  const put = async (envelope: Envelope): Promise<Result<PutStatus, MailboxError>> => {
-    const answer = await run(client, SCRIPTS.put, keysOf(envelope.to), [
-      envelope.id,
-      envelope.v,
-      envelope.ct,
-      envelope.ct.length,
+  const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
+    if (envelopes.length === 0) return [];
+    const keys: string[] = [TOTAL_KEY];
+    const args: (string | number)[] = [
       limits.ttlMs,
       limits.maxEnvelopes,
       limits.maxChars,
       limits.maxTotalEnvelopes,
       limits.maxTotalChars,
       SAFETY_NET_MS,
-    ]);
-    switch (answer) {
-      case "stored":
-      case "duplicate":
-        return ok(answer);
-      case "full-address":
-        return err({ code: "mailbox-full", scope: "address" });
-      case "full-relay":
-        return err({ code: "mailbox-full", scope: "relay" });
-      default:
-        throw new Error(`redisMailbox.put: unexpected answer from Redis: ${String(answer).slice(0, 40)}`);
+    ];
+    for (const envelope of envelopes) {
+      keys.push(KEY_PREFIX + envelope.to, INDEX_PREFIX + envelope.to);
+      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length);
     }
+    const answers = await run(client, SCRIPTS.put, keys, args);
+    if (!Array.isArray(answers) || answers.length !== envelopes.length) {
+      throw new Error("redisMailbox.put: Redis did not answer once per envelope");
+    }
+    return answers.map(putResultOf);
   };
 
   const list = async (address: Address): Promise<readonly Envelope[]> => {

@@ -3,18 +3,20 @@ import type { Address } from "../protocol/address";
 import { AUTH_CHALLENGE_BYTES, authMessage } from "../protocol/auth";
 import { signingKeyOfAddress, verifyEd25519, type RandomBytes } from "../protocol/crypto";
 import { encodeBase64Url } from "../protocol/encoding";
-import { envelopeRelayError, validateEnvelope } from "../protocol/envelope";
+import { packBatches } from "../protocol/batch";
+import { ciphertextChars, envelopeRelayError, validateEnvelope, type Envelope } from "../protocol/envelope";
 import { relayError, type RelayError } from "../protocol/errors";
 import {
   CLIENT_EVENTS,
   type AuthResult,
   type ClientEventName,
+  type SendBatchResult,
   type SendResult,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from "../protocol/events";
-import { envelopeIdOf, parseAckIds, parseAuthResponse } from "../protocol/validate";
-import { PROTOCOL_VERSION } from "../protocol/version";
+import { envelopeIdOf, parseAckIds, parseAuthResponse, parseSendBatch } from "../protocol/validate";
+import { RELAY_EVENTS_VERSION } from "../protocol/version";
 import { singlePayload, splitEvent, type InboundEvent } from "./inbound";
 import { addressPrefix, describeFailure, type Logger } from "./logger";
 import type { Mailbox } from "./mailbox";
@@ -39,6 +41,8 @@ export type SessionContext = {
   readonly metrics: RelayMetrics;
   /** Handlers still running, so a drain can let them finish. */
   readonly inFlight: Set<Promise<void>>;
+  /** Resolves once pushes to the rooms this instance has joined so far reach it (scaled mode subscribes per room). */
+  readonly routed: () => Promise<void>;
 };
 
 /** A flooding socket is told (and logged) at most this often; events with a callback are always answered. */
@@ -84,7 +88,7 @@ class Session {
     this.authTimer = setTimeout(() => this.authTimedOut(), ctx.authTimeoutMs);
     socket.on("disconnect", () => this.closed());
     socket.onAny((eventName: unknown, ...args: unknown[]) => this.received(eventName, args));
-    socket.emit("challenge", { v: PROTOCOL_VERSION, nonce, origin: this.origin });
+    socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce, origin: this.origin });
   }
 
   private authTimedOut(): void {
@@ -187,12 +191,13 @@ class Session {
     this.releaseAddress = ctx.addressLimiter.attach(owner);
     try {
       await socket.join(owner);
+      await ctx.routed();
       const result: AuthResult = { ok: true, address: owner };
       event.reply?.(result);
       ctx.logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
-      // Joined first, then drained: an envelope arriving in between may come twice, never zero times.
+      // Joined (and routed here) first, then drained: an envelope arriving in between may come twice, never zero times.
       const waiting = await ctx.mailbox.list(owner);
-      for (const envelope of waiting) socket.emit("envelope", envelope);
+      for (const envelopes of packBatches(waiting, ciphertextChars)) socket.emit("envelopes", envelopes);
       ctx.metrics.delivered.inc(waiting.length);
     } catch (error) {
       // A socket that could not join its room or drain its mailbox would wait in vain: close it so the client reconnects.
@@ -201,34 +206,74 @@ class Session {
     }
   }
 
+  /**
+   * A batch of envelopes: each is validated, rate-limited and answered on its own, the valid ones stored in one
+   * mailbox call, and each recipient's share pushed as one `envelopes` event.
+   */
   private async onSend(event: Answerable, payload: unknown): Promise<void> {
-    const { ctx } = this;
-    const checked = validateEnvelope(payload);
-    if (!checked.ok) return this.reject(event, envelopeRelayError(checked.error, envelopeIdOf(payload)));
-    const envelope = checked.value;
-    if (this.address !== undefined && !ctx.addressLimiter.take(this.address)) {
-      return this.reject(
-        event,
-        relayError("rate-limited", "this address is sending too fast; slow down", { event: "send", id: envelope.id }),
-      );
+    const { ctx, address } = this;
+    const batch = parseSendBatch(payload);
+    if (!batch.ok) return this.reject(event, batch.error);
+    const results: SendResult[] = [];
+    /** Valid envelopes with a token, and where each one's answer goes in `results`. */
+    const accepted: { readonly envelope: Envelope; readonly slot: number }[] = [];
+    for (const candidate of batch.value) {
+      const checked = validateEnvelope(candidate);
+      if (!checked.ok) {
+        results.push(this.refusal(envelopeRelayError(checked.error, envelopeIdOf(candidate))));
+        continue;
+      }
+      const envelope = checked.value;
+      if (address !== undefined && !ctx.addressLimiter.take(address)) {
+        const error = relayError("rate-limited", "this address is sending too fast; slow down", {
+          event: "send",
+          id: envelope.id,
+        });
+        results.push(this.refusal(error));
+        continue;
+      }
+      accepted.push({ envelope, slot: results.length });
+      results.push({ ok: true, id: envelope.id, status: "stored" });
     }
-    const stored = await ctx.mailbox.put(envelope);
-    if (!stored.ok) {
-      const message =
-        stored.error.scope === "address" ? "the recipient's mailbox is full" : "the relay's storage is full";
-      return this.reject(event, relayError("mailbox-full", message, { event: "send", id: envelope.id }));
+    const outcomes = accepted.length === 0 ? [] : await ctx.mailbox.put(accepted.map((item) => item.envelope));
+    const pushes = new Map<Address, Envelope[]>();
+    let stored = 0;
+    for (const [i, { envelope, slot }] of accepted.entries()) {
+      const outcome = outcomes[i];
+      if (outcome === undefined || !outcome.ok) {
+        const message =
+          outcome?.error.scope === "address" ? "the recipient's mailbox is full" : "the relay's storage is full";
+        results[slot] = this.refusal(relayError("mailbox-full", message, { event: "send", id: envelope.id }));
+        continue;
+      }
+      if (outcome.value === "stored") stored += 1;
+      const forRecipient = pushes.get(envelope.to);
+      if (forRecipient === undefined) pushes.set(envelope.to, [envelope]);
+      else forRecipient.push(envelope);
     }
-    if (stored.value === "stored") ctx.metrics.stored.inc();
+    ctx.metrics.stored.inc(stored);
     // Pushed before the sender hears "stored", and pushed again for a duplicate: a sender retries only when it did
     // not hear back, which may be because the instance that stored it died before pushing. The recipient drops
     // the copies by id; without this, an envelope could wait in the mailbox until its recipient reconnects.
     // Counted where it can be seen: sockets on this instance. Other instances' sockets get it through the adapter.
-    ctx.metrics.delivered.inc(ctx.io.sockets.adapter.rooms.get(envelope.to)?.size ?? 0);
-    ctx.io.to(envelope.to).emit("envelope", envelope);
-    const result: SendResult = { ok: true, id: envelope.id, status: "stored" };
-    event.reply?.(result);
-    // The recipient is deliberately not logged per message: logs would outlive the mailbox TTL.
-    ctx.logger.debug({ event: "send", chars: envelope.ct.length, status: stored.value }, "envelope stored");
+    for (const [to, envelopes] of pushes) {
+      ctx.metrics.delivered.inc(envelopes.length * (ctx.io.sockets.adapter.rooms.get(to)?.size ?? 0));
+      ctx.io.to(to).emit("envelopes", envelopes);
+    }
+    const answer: SendBatchResult = { ok: true, results };
+    event.reply?.(answer);
+    // Recipients are deliberately not logged per message: logs would outlive the mailbox TTL.
+    ctx.logger.debug(
+      { event: "send", envelopes: batch.value.length, accepted: accepted.length, stored },
+      "envelopes stored",
+    );
+  }
+
+  /** One envelope's refusal inside an answered batch: logged and counted like any other (ER1, OP2). */
+  private refusal(error: RelayError): SendResult {
+    this.ctx.logger.info({ event: "rejected", code: error.code, name: "send" }, "envelope refused");
+    this.ctx.metrics.rejections.inc({ reason: error.code });
+    return { ok: false, error };
   }
 
   private async onAck(event: Answerable, payload: unknown, owner: Address): Promise<void> {

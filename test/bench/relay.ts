@@ -77,7 +77,8 @@ function header(): void {
       `server's answer; ${settings.warmupMs} ms warm-up, ${settings.windowMs} ms measured; msg/s delivered to ` +
       `receivers. Latency: ${PACED_RATE} msg/s open loop, spread evenly over the pairs, send→receive at the ` +
       `receiver (one clock), ${settings.windowMs} ms measured. Parley's receivers ack what they get, batched per ` +
-      `tick as the web client does; the baselines have no mailbox and nothing to ack.`,
+      `tick as the web client does, and its senders put what they hand over in one turn into one \`send\`, as the ` +
+      `web client's outbox does; the baselines have no mailbox and nothing to ack, and send one envelope per event.`,
   );
   say(
     `- RSS: the server's VmRSS after a full GC, before and after ${settings.idleConnections.toLocaleString("en-US")} ` +

@@ -30,11 +30,13 @@ export interface SessionSocket {
   disconnect(close?: boolean): unknown;
 }
 
-/** What `startSession` uses of the server: the local room sizes and a broadcast to a room. */
+/** What `startSession` uses of the server: the local room sizes and a broadcast of a batch of envelopes to a room. */
 export interface SessionServer {
   readonly sockets: { readonly adapter: { readonly rooms: ReadonlyMap<string, ReadonlySet<string>> } };
-  to(room: string): { emit(event: "envelope", envelope: Envelope): boolean };
+  to(room: string): RoomBroadcast;
 }
+
+export type RoomBroadcast = { emit(event: "envelopes", envelopes: readonly Envelope[]): boolean };
 
 // The fakes' surfaces are slices of the real ones: a real socket and server would do wherever these are used.
 const _realSocketFits: (socket: RelaySocket) => SessionSocket = (socket) => socket;
@@ -54,8 +56,11 @@ function strictSurface<T extends object>(target: T, what: string, allowed: reado
   });
 }
 
-/** Everything sent to a socket, also after it closed (which socket.io would drop). */
-export type Emitted = { readonly event: string; readonly args: readonly unknown[] };
+/**
+ * Everything sent to a socket, also after it closed (which socket.io would drop); `room` when it came as a
+ * broadcast to that room through the server rather than from the session to this socket.
+ */
+export type Emitted = { readonly event: string; readonly args: readonly unknown[]; readonly room?: string };
 
 export class FakeSocket implements SessionSocket {
   readonly emitted: Emitted[] = [];
@@ -154,7 +159,8 @@ export class FakeSocket implements SessionSocket {
   }
 }
 
-export type Push = { readonly room: string; readonly envelope: Envelope };
+/** One broadcast to a room, with the list as it was when emitted (socket.io encodes it at once). */
+export type Push = { readonly room: string; readonly envelopes: readonly Envelope[] };
 
 export class FakeServer implements SessionServer {
   private readonly members = new Map<string, Set<FakeSocket>>();
@@ -162,11 +168,12 @@ export class FakeServer implements SessionServer {
   readonly pushes: Push[] = [];
   readonly sockets = { adapter: { rooms: this.roomIds } };
 
-  to(room: string): { emit(event: "envelope", envelope: Envelope): boolean } {
+  to(room: string): RoomBroadcast {
     return {
-      emit: (event, envelope) => {
-        this.pushes.push({ room, envelope });
-        for (const socket of this.members.get(room) ?? []) socket.emitted.push({ event, args: [envelope] });
+      emit: (event, envelopes) => {
+        const sent = [...envelopes];
+        this.pushes.push({ room, envelopes: sent });
+        for (const socket of this.members.get(room) ?? []) socket.emitted.push({ event, args: [sent], room });
         return true;
       },
     };
@@ -219,6 +226,8 @@ export function fuzzContext(options: {
   readonly rateLimit: RateLimit;
   readonly addressRateLimit: RateLimit;
   readonly authTimeoutMs: number;
+  /** What a scaled relay waits for after joining a room (Redis subscribing to it); at once by default. */
+  readonly routed?: () => Promise<void>;
 }): SessionContext & { readonly addressLimiter: AddressLimiter; readonly inFlight: ObservedInFlight } {
   return {
     io: options.server.asRelayServer(),
@@ -231,5 +240,6 @@ export function fuzzContext(options: {
     authTimeoutMs: options.authTimeoutMs,
     metrics: options.metrics,
     inFlight: new ObservedInFlight(),
+    routed: options.routed ?? (() => Promise.resolve()),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { decodeBase64Url } from "../../src/protocol/encoding";
+import { RELAY_EVENTS_VERSION } from "../../src/protocol/version";
 import { bystanders, envelopeTo, once, relayHarness, send, signChallenge, startRelay, type Challenge } from "./support";
 
 const { relay, client, track } = relayHarness();
@@ -12,7 +13,7 @@ describe("relay authentication", () => {
       once<Challenge>(client(url), "challenge"),
       once<Challenge>(client(url), "challenge"),
     ]);
-    expect(first.v).toBe(1);
+    expect(first.v).toBe(RELAY_EVENTS_VERSION);
     expect(first.origin).toBe(url);
     expect(decodeBase64Url(first.nonce)?.length).toBe(32);
     expect(second.nonce).not.toBe(first.nonce);
@@ -66,13 +67,15 @@ describe("relay authentication", () => {
     const { url } = await relay();
     const socket = client(url);
     await once(socket, "challenge");
-    expect(await socket.timeout(3000).emitWithAck("auth", { v: 1, address: "x", signature: "y" })).toMatchObject({
+    const malformed = { v: RELAY_EVENTS_VERSION, address: "x", signature: "y" };
+    expect(await socket.timeout(3000).emitWithAck("auth", malformed)).toMatchObject({
       ok: false,
       error: { code: "malformed", event: "auth" },
     });
     const other = client(url);
     const challenge = await once<Challenge>(other, "challenge");
-    const response = { ...signChallenge(generateIdentity(), challenge.origin, challenge.nonce), v: 2 };
+    // A client of the first version, before envelopes travelled in batches.
+    const response = { ...signChallenge(generateIdentity(), challenge.origin, challenge.nonce), v: 1 };
     expect(await other.timeout(3000).emitWithAck("auth", response)).toMatchObject({
       ok: false,
       error: { code: "unsupported-version" },

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addressOf, generateIdentity, loadCrypto, type IdentityKeyPair } from "../../src/protocol/crypto";
 import { encodeBase64Url } from "../../src/protocol/encoding";
 import type { Envelope, MessageId } from "../../src/protocol/envelope";
+import { MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
+import { RELAY_EVENTS_VERSION } from "../../src/protocol/version";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox } from "../../src/relay/mailbox";
 import {
   connectRelay,
@@ -13,7 +15,7 @@ import {
   type RelayClientError,
   type RelayStatus,
 } from "../../src/web/transport/relay-client";
-import { envelopeTo, relayHarness, WAIT_MS } from "./support";
+import { authenticated, envelopeTo, relayHarness, WAIT_MS } from "./support";
 
 const { relay } = relayHarness();
 let clients: RelayClient[] = [];
@@ -196,7 +198,7 @@ describe("relay client", () => {
     const bobIdentity = generateIdentity();
     const bobAddress = addressOf(bobIdentity.signing.publicKey);
     // 600 envelopes wait: three times the rate limit's burst if each were acked on its own.
-    for (let i = 0; i < 600; i++) await mailbox.put(envelopeTo(bobAddress, 32));
+    await mailbox.put(Array.from({ length: 600 }, () => envelopeTo(bobAddress, 32)));
     const bob = client(url, bobIdentity);
     await bob.received.when(() => bob.received.seen.length === 600, "600 envelopes");
     const alice = client(url);
@@ -231,10 +233,10 @@ describe("relay client", () => {
     const refused = signal<MessageId>();
     const mailbox: Mailbox = {
       ...memory,
-      put: async (envelope) => {
-        const result = await memory.put(envelope);
-        if (!result.ok) refused.push(envelope.id);
-        return result;
+      put: async (envelopes) => {
+        const results = await memory.put(envelopes);
+        for (const [i, result] of results.entries()) if (!result.ok) refused.push(envelopes[i]!.id);
+        return results;
       },
     };
     const { url } = await relay({ mailbox });
@@ -257,6 +259,31 @@ describe("relay client", () => {
     expect(await sending).toEqual({ ok: true, id: second.id, status: "stored" });
     expect(await bob.received.when((e) => e.id === second.id, "the retried envelope")).toEqual(second);
     expect(bob.received.seen.map((e) => e.id)).toEqual([first.id, second.id]);
+  });
+
+  it("[RL14][RL13] sends handed over in one turn leave together, packed by the batch limits, and come in one push each", async () => {
+    const memory = createMemoryMailbox(Date.now);
+    const batches: number[] = [];
+    const mailbox: Mailbox = {
+      ...memory,
+      put: (envelopes) => {
+        batches.push(envelopes.length);
+        return memory.put(envelopes);
+      },
+    };
+    const { url } = await relay({ mailbox });
+    const alice = client(url);
+    const bob = await authenticated(url);
+    const pushes: number[] = [];
+    bob.socket.on("envelopes", (envelopes: unknown[]) => pushes.push(envelopes.length));
+    await alice.online();
+    const envelopes = Array.from({ length: MAX_BATCH_ENVELOPES + 8 }, () => envelopeTo(bob.address));
+    const results = await Promise.all(envelopes.map((envelope) => alice.client.send(envelope)));
+    expect(results).toEqual(envelopes.map((envelope) => ({ ok: true, id: envelope.id, status: "stored" })));
+    expect(batches).toEqual([MAX_BATCH_ENVELOPES, 8]);
+    for (const envelope of envelopes) expect(await bob.inbox.next()).toEqual(envelope);
+    expect(pushes).toEqual([MAX_BATCH_ENVELOPES, 8]);
+    bob.socket.disconnect();
   });
 
   it("[EN11][RL11] refuses locally what the relay would refuse, and resolves pending sends on close", async () => {
@@ -293,7 +320,7 @@ async function scriptedRelay(script: (socket: Socket, origin: string) => void) {
 describe("relay client against a misbehaving relay", () => {
   it("[AU10] refuses to sign a challenge for another origin", async () => {
     const { url, events } = await scriptedRelay((socket) => {
-      socket.emit("challenge", { v: 1, nonce: "A".repeat(43), origin: "https://evil.example" });
+      socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce: "A".repeat(43), origin: "https://evil.example" });
     });
     const alice = client(url);
     expect(await alice.errors.when((e) => e.code === "origin-mismatch", "origin-mismatch")).toEqual({
@@ -305,23 +332,60 @@ describe("relay client against a misbehaving relay", () => {
     expect(alice.client.status()).toBe("offline");
   });
 
+  it("[RL9][RL12] sends again only the envelopes of a batch refused with a transient code", async () => {
+    const identity = generateIdentity();
+    const address = addressOf(identity.signing.publicKey);
+    const { url, events } = await scriptedRelay((socket, origin) => {
+      socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce: encodeBase64Url(new Uint8Array(32)), origin });
+      socket.on("auth", (_response: unknown, reply: (result: unknown) => void) => reply({ ok: true, address }));
+      let sends = 0;
+      socket.on("send", (envelopes: Envelope[], reply: (result: unknown) => void) => {
+        sends += 1;
+        const refuse = (envelope: Envelope, code: string) => ({
+          ok: false,
+          error: { code, message: "no", event: "send", id: envelope.id },
+        });
+        reply({
+          ok: true,
+          results: envelopes.map((envelope, i) =>
+            sends === 1 && i === 1
+              ? refuse(envelope, "rate-limited")
+              : sends === 1 && i === 2
+                ? refuse(envelope, "too-large")
+                : { ok: true, id: envelope.id, status: "stored" },
+          ),
+        });
+      });
+    });
+    const alice = client(url, identity);
+    await alice.online();
+    const [first, second, third] = [envelopeTo(address), envelopeTo(address), envelopeTo(address)];
+    const results = await Promise.all([first, second, third].map((envelope) => alice.client.send(envelope)));
+    expect(results).toEqual([
+      { ok: true, id: first.id, status: "stored" },
+      { ok: true, id: second.id, status: "stored" },
+      { ok: false, error: expect.objectContaining({ code: "too-large", id: third.id }) },
+    ]);
+    const sent = events.seen.filter((event) => event.name === "send").map((event) => event.args[0]);
+    expect(sent).toEqual([[first, second, third], [second]]);
+  });
+
   it("[RL10] hands a redelivered id to the app once, and acks it each time", async () => {
     const identity = generateIdentity();
     const address = addressOf(identity.signing.publicKey);
     const envelope = envelopeTo(address);
     const { url, events } = await scriptedRelay((socket, origin) => {
-      socket.emit("challenge", { v: 1, nonce: encodeBase64Url(new Uint8Array(32)), origin });
+      socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce: encodeBase64Url(new Uint8Array(32)), origin });
       socket.on("auth", (_response: unknown, reply: (result: unknown) => void) => {
         reply({ ok: true, address });
-        socket.emit("envelope", envelope);
-        socket.emit("envelope", { ...envelope, to: addressOf(generateIdentity().signing.publicKey) });
-        socket.emit("envelope", envelope);
+        socket.emit("envelopes", [envelope, { ...envelope, to: addressOf(generateIdentity().signing.publicKey) }]);
+        socket.emit("envelopes", [envelope]);
       });
       // Pushes the envelope once more after the first ack, as a relay may after a reconnect.
       let acks = 0;
       socket.on("ack", () => {
         acks += 1;
-        if (acks === 1) socket.emit("envelope", envelope);
+        if (acks === 1) socket.emit("envelopes", [envelope]);
       });
     });
     const bob = client(url, identity);

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { addressOf, generateIdentity } from "../../src/protocol/crypto";
-import { MAX_ACK_IDS, MAX_CIPHERTEXT_CHARS, MAX_FRAME_BYTES } from "../../src/protocol/limits";
+import {
+  MAX_ACK_IDS,
+  MAX_BATCH_CHARS,
+  MAX_BATCH_ENVELOPES,
+  MAX_CIPHERTEXT_CHARS,
+  MAX_FRAME_BYTES,
+} from "../../src/protocol/limits";
 import type { IncomingMessage } from "node:http";
 import { clientIp } from "../../src/relay/connections";
-import { bystanders, envelopeTo, messageId, once, relayHarness, send } from "./support";
+import { bystanders, envelopeTo, messageId, once, relayHarness, send, sendBatch } from "./support";
 
 const { relay, peer, client, track } = relayHarness();
 
@@ -97,7 +103,7 @@ describe("relay limits", () => {
     const others = await bystanders(url, track);
     const alice = await peer(url);
     const disconnected = once<string>(alice.socket, "disconnect");
-    alice.socket.emit("send", { ...envelopeTo(nobody()), ct: "A".repeat(MAX_FRAME_BYTES) });
+    alice.socket.emit("send", [{ ...envelopeTo(nobody()), ct: "A".repeat(MAX_FRAME_BYTES) }]);
     expect(await disconnected).toBe("transport close");
     await others.stillExchange();
   });
@@ -126,6 +132,36 @@ describe("relay limits", () => {
     expect(results[3]).toMatchObject({ ok: false, error: { code: "rate-limited", event: "send" } });
     // Another address has its own bucket.
     expect(await send((await peer(url)).socket, envelopeTo(bob))).toMatchObject({ ok: true });
+  });
+
+  it("[LM6] takes a token per envelope: a batch larger than what is left is stored up to the bucket, the rest refused", async () => {
+    const { url } = await relay({ addressRateLimit: { perSecond: 0.001, burst: 3 } });
+    const alice = await peer(url);
+    const batch = Array.from({ length: 5 }, () => envelopeTo(nobody()));
+    const answer = (await sendBatch(alice.socket, batch)) as { ok: true; results: { ok: boolean }[] };
+    expect(answer.results.map((result) => result.ok)).toEqual([true, true, true, false, false]);
+    expect(answer.results[4]).toMatchObject({ error: { code: "rate-limited", id: batch[4]!.id } });
+  });
+
+  it("[LM8][LM5] refuses a send of no, too many or too large envelopes whole; a maximal batch fits in a frame", async () => {
+    const { url } = await relay();
+    const others = await bystanders(url, track);
+    const alice = await peer(url);
+    const bob = nobody();
+    const refusal = async (payload: unknown) => {
+      const answer = (await sendBatch(alice.socket, payload)) as { ok: boolean; error?: { code: string } };
+      return answer.ok ? "ok" : answer.error?.code;
+    };
+    expect(await refusal([])).toBe("malformed");
+    expect(await refusal(Array.from({ length: MAX_BATCH_ENVELOPES + 1 }, () => envelopeTo(bob, 8)))).toBe("malformed");
+    const over = Array.from({ length: 2 }, () => ({ ...envelopeTo(bob), ct: "A".repeat(MAX_BATCH_CHARS / 2 + 2) }));
+    expect(await refusal(over)).toBe("too-large");
+    // The largest batch a client packs: MAX_BATCH_ENVELOPES envelopes sharing MAX_BATCH_CHARS of ciphertext.
+    const share = MAX_BATCH_CHARS / MAX_BATCH_ENVELOPES;
+    const largest = Array.from({ length: MAX_BATCH_ENVELOPES }, () => ({ ...envelopeTo(bob), ct: "A".repeat(share) }));
+    expect(await refusal(largest)).toBe("ok");
+    expect(alice.socket.connected).toBe(true);
+    await others.stillExchange();
   });
 
   it("[LM7] caps open connections per client IP (from X-Forwarded-For behind trusted proxies) and counts refusals", async () => {

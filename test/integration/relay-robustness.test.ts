@@ -4,17 +4,38 @@ import { addressOf, generateIdentity } from "../../src/protocol/crypto";
 import { RELAY_ERROR_CODES } from "../../src/protocol/errors";
 import { parseAckIds } from "../../src/protocol/validate";
 import { createMemoryMailbox, type Mailbox } from "../../src/relay/mailbox";
-import { bystanders, createPrng, envelopeTo, messageId, once, relayHarness, send, settled, WAIT_MS } from "./support";
+import {
+  bystanders,
+  createPrng,
+  envelopeTo,
+  messageId,
+  once,
+  relayHarness,
+  send,
+  sendBatch,
+  settled,
+  WAIT_MS,
+} from "./support";
 
 const { relay, peer, client: raw, track } = relayHarness();
 
-/** One argument, shaped as the contract answers: `{ ok: true, id, status: "stored" }` or `{ ok: false, error }`. */
+/**
+ * One argument, shaped as the contract answers: `{ ok: false, error }`, `{ ok: true, address }` for `auth`, or for
+ * `send` `{ ok: true, results }` with one `{ ok: true, id, status: "stored" }` or `{ ok: false, error }` per envelope.
+ */
 function isTypedAnswer(reply: unknown[] | undefined): boolean {
-  const result: unknown = reply?.length === 1 ? reply[0] : undefined;
+  return reply?.length === 1 && isTypedResult(reply[0], true);
+}
+
+function isTypedResult(result: unknown, batch: boolean): boolean {
   if (typeof result !== "object" || result === null) return false;
   const fields = result as Record<string, unknown>;
   if (fields["ok"] === true) {
-    return Object.keys(fields).sort().join() === "id,ok,status" && fields["status"] === "stored";
+    const keys = Object.keys(fields).sort().join();
+    if (keys === "id,ok,status") return fields["status"] === "stored";
+    if (keys === "address,ok") return typeof fields["address"] === "string";
+    const results = fields["results"];
+    return batch && keys === "ok,results" && Array.isArray(results) && results.every((r) => isTypedResult(r, false));
   }
   const error = fields["error"];
   if (fields["ok"] !== false || Object.keys(fields).length !== 2 || typeof error !== "object" || error === null) {
@@ -41,8 +62,8 @@ describe("relay errors and robustness", () => {
       ok: false,
       error: expect.objectContaining({ code: "unknown-event", event: "subscribe" }),
     });
-    alice.socket.emit("envelope", envelopeTo(alice.address));
-    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "unknown-event", event: "envelope" });
+    alice.socket.emit("envelopes", [envelopeTo(alice.address)]);
+    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "unknown-event", event: "envelopes" });
     // Unknown events are refused before authentication is checked.
     const stranger = raw(url);
     await once(stranger, "challenge");
@@ -51,17 +72,40 @@ describe("relay errors and robustness", () => {
     await others.stillExchange();
   });
 
-  it("[ER1] reports errors of events sent without a callback as relay:error with the id", async () => {
+  it("[ER1] reports errors of events sent without a callback as relay:error", async () => {
     const { url } = await relay();
     const alice = await peer(url);
-    const envelope = { ...envelopeTo(alice.address), v: 9 };
-    alice.socket.emit("send", envelope);
+    alice.socket.emit("send", envelopeTo(alice.address));
     expect(await once(alice.socket, "relay:error")).toMatchObject({
-      code: "unsupported-version",
+      code: "malformed",
       event: "send",
-      id: envelope.id,
       message: expect.any(String),
     });
+    alice.socket.emit("ack", "not a list");
+    expect(await once(alice.socket, "relay:error")).toMatchObject({ code: "malformed", event: "ack" });
+  });
+
+  it("[ER1][EN9] answers each envelope of a send on its own, in order, carrying the id of a refused one", async () => {
+    const { url } = await relay();
+    const alice = await peer(url);
+    const bob = await peer(url);
+    const first = envelopeTo(bob.address);
+    const wrongVersion = { ...envelopeTo(bob.address), v: 9 };
+    const last = envelopeTo(bob.address);
+    expect(await sendBatch(alice.socket, [first, wrongVersion, "not an envelope", last])).toEqual({
+      ok: true,
+      results: [
+        { ok: true, id: first.id, status: "stored" },
+        {
+          ok: false,
+          error: expect.objectContaining({ code: "unsupported-version", event: "send", id: wrongVersion.id }),
+        },
+        { ok: false, error: expect.objectContaining({ code: "malformed", event: "send" }) },
+        { ok: true, id: last.id, status: "stored" },
+      ],
+    });
+    expect(await bob.inbox.next()).toEqual(first);
+    expect(await bob.inbox.next()).toEqual(last);
   });
 
   it("[ER3] refuses events with a missing or extra argument, or a callback that is not a function", async () => {
@@ -87,7 +131,8 @@ describe("relay errors and robustness", () => {
     let broken = true;
     const flaky: Mailbox = {
       ...memory,
-      put: (envelope) => (broken ? Promise.reject(new Error(`disk on fire: ${envelope.ct}`)) : memory.put(envelope)),
+      put: (envelopes) =>
+        broken ? Promise.reject(new Error(`disk on fire: ${envelopes[0]?.ct}`)) : memory.put(envelopes),
     };
     const { url, logs } = await relay({ mailbox: flaky });
     const alice = await peer(url);
@@ -138,7 +183,17 @@ describe("relay errors and robustness", () => {
           return { v: 1, address: target, signature: text(90) };
       }
     };
-    const events = ["auth", "send", "ack", "envelope", "challenge", "relay:error", "probe", "__proto__", "constructor"];
+    const events = [
+      "auth",
+      "send",
+      "ack",
+      "envelopes",
+      "challenge",
+      "relay:error",
+      "probe",
+      "__proto__",
+      "constructor",
+    ];
 
     /**
      * The answers to each event sent with a callback. A well-formed `ack` from an authenticated socket has no answer

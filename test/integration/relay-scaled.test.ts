@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { addressOf, generateIdentity } from "../../src/protocol/crypto";
+import { addressOf, generateIdentity, loadCrypto } from "../../src/protocol/crypto";
+import { Redis } from "ioredis";
 import type { Envelope } from "../../src/protocol/envelope";
+import { MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
+import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS } from "../../src/relay/mailbox";
+import { createRedisMailbox } from "../../src/relay/redis-mailbox";
 import type { RunningServer, StartServerOptions } from "../../src/relay/server";
-import { envelopeTo, relayHarness, startTestServer, WAIT_MS, type Peer } from "./support";
+import { createPrng, envelopeTo, relayHarness, send as sendOne, startTestServer, type Peer } from "./support";
 import { startRedis, type RedisProcess } from "./redis";
 
 /**
@@ -41,7 +45,7 @@ async function instance(options: Partial<StartServerOptions> = {}): Promise<Runn
 }
 
 async function send(from: Peer, envelope: Envelope): Promise<unknown> {
-  return from.socket.timeout(WAIT_MS).emitWithAck("send", envelope);
+  return sendOne(from.socket, envelope);
 }
 
 const stored = (envelope: Envelope) => ({ ok: true, id: envelope.id, status: "stored" });
@@ -139,6 +143,78 @@ describe("scaled relay (Redis)", () => {
     const marker = envelopeTo(back.address);
     await send(dave, marker);
     expect((await back.inbox.next()).id).toBe(marker.id);
+  });
+
+  it("[RS8] stores a batch in one script call with the memory mailbox's answers: caps, duplicates, several recipients", async () => {
+    const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, maxEnvelopes: 6, maxChars: 500, maxTotalEnvelopes: 14 };
+    await loadCrypto();
+    const client = new Redis(redis.url);
+    try {
+      const inRedis = createRedisMailbox(client, limits);
+      const inMemory = createMemoryMailbox(Date.now, limits);
+      const prng = createPrng(8);
+      const addresses = Array.from({ length: 3 }, () => addressOf(generateIdentity().signing.publicKey));
+      const sent: Envelope[] = [];
+      for (let round = 0; round < 60; round++) {
+        const batch = Array.from({ length: 1 + prng.int(MAX_BATCH_ENVELOPES) }, () =>
+          sent.length > 0 && prng.float() < 0.2
+            ? sent[prng.int(sent.length)]!
+            : envelopeTo(addresses[prng.int(addresses.length)]!, 16 + prng.int(120)),
+        );
+        sent.push(...batch);
+        expect(await inRedis.put(batch)).toEqual(await inMemory.put(batch));
+        const owner = addresses[prng.int(addresses.length)]!;
+        const waiting = await inMemory.list(owner);
+        const acked = waiting.filter(() => prng.float() < 0.5).map((envelope) => envelope.id);
+        expect((await inRedis.ack(owner, acked)).length).toBe((await inMemory.ack(owner, acked)).length);
+        for (const address of addresses) expect(await inRedis.list(address)).toEqual(await inMemory.list(address));
+        expect(await inRedis.depth()).toBe(await inMemory.depth());
+      }
+      // The run reached every answer.
+      const answers = new Set<string>();
+      for (const address of addresses) {
+        const batch = Array.from({ length: 8 }, () => envelopeTo(address, 16));
+        for (const result of await inRedis.put([...batch, batch[0]!])) {
+          answers.add(result.ok ? result.value : result.error.scope);
+        }
+      }
+      expect([...answers].sort()).toEqual(["address", "duplicate", "relay", "stored"]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("[RS9] pushes only to the instances where the recipient is connected: one sharded channel per address", async () => {
+    const [one, two, three] = [await instance(), await instance(), await instance()];
+    const client = new Redis(redis.url);
+    try {
+      const alice = await peer(one.url);
+      const identity = generateIdentity();
+      const address = addressOf(identity.signing.publicKey);
+      const subscribers = async () => {
+        const answer = (await client.call("PUBSUB", "SHARDNUMSUB", `socket.io#/#${address}#`)) as [string, number];
+        return answer[1];
+      };
+      expect(await subscribers()).toBe(0);
+      // Authenticated means routed: the subscription is in place before the answer (and the mailbox drain).
+      const onTwo = await peer(two.url, identity);
+      expect(await subscribers()).toBe(1);
+      const onThree = await peer(three.url, identity);
+      expect(await subscribers()).toBe(2);
+      const envelope = envelopeTo(address);
+      expect(await send(alice, envelope)).toEqual(stored(envelope));
+      expect(await onTwo.inbox.next()).toEqual(envelope);
+      expect(await onThree.inbox.next()).toEqual(envelope);
+      onTwo.socket.disconnect();
+      await until(async () => (await subscribers()) === 1, "instance two unsubscribes");
+      const later = envelopeTo(address);
+      expect(await send(alice, later)).toEqual(stored(later));
+      expect(await onThree.inbox.next()).toEqual(later);
+      // Instance one, the sender's, never subscribed to the recipient's channel.
+      expect(await subscribers()).toBe(1);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it("[RS5] with Redis down: not ready, sends refused as unavailable, nothing crashes; back up: ready and routing", async () => {

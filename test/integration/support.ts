@@ -20,6 +20,7 @@ import type { Envelope, MessageId } from "../../src/protocol/envelope";
 import { createRelay, type Relay, type RelayDeps } from "../../src/relay/create-relay";
 import type { LogFields, Logger } from "../../src/relay/logger";
 import { startServer, type RunningServer, type StartServerOptions } from "../../src/relay/server";
+import { RELAY_EVENTS_VERSION } from "../../src/protocol/version";
 
 export { createPrng } from "../support/prng";
 
@@ -46,14 +47,22 @@ export function once<T = unknown>(emitter: Emitter, event: string, ms = WAIT_MS)
   });
 }
 
-/** Queues every `event` so tests can take them one by one, in order, with a timeout. */
-export function recorder<T = unknown>(socket: Socket, event: string) {
+/**
+ * Queues every `event` so tests can take them one by one, in order, with a timeout. With `each`, an event's
+ * payload is a list whose items are queued one by one (the relay pushes envelopes in batches).
+ */
+export function recorder<T = unknown>(socket: Socket, event: string, each = false) {
   const items: T[] = [];
   const waiters: ((item: T) => void)[] = [];
-  socket.on(event, (item: T) => {
+  const take = (item: T): void => {
     const waiter = waiters.shift();
     if (waiter) waiter(item);
     else items.push(item);
+  };
+  socket.on(event, (payload: unknown) => {
+    if (!each) return take(payload as T);
+    if (!Array.isArray(payload)) throw new Error(`recorder: "${event}" carried ${JSON.stringify(payload)}, not a list`);
+    for (const item of payload as T[]) take(item);
   });
   return {
     items,
@@ -140,7 +149,7 @@ export type Peer = {
 
 export function signChallenge(identity: IdentityKeyPair, origin: string, nonce: string) {
   return {
-    v: 1,
+    v: RELAY_EVENTS_VERSION,
     address: addressOf(identity.signing.publicKey),
     signature: encodeBase64Url(signEd25519(identity.signing.secretKey, authMessage(origin, nonce))),
   };
@@ -149,7 +158,7 @@ export function signChallenge(identity: IdentityKeyPair, origin: string, nonce: 
 /** Connects and authenticates as `identity` (a new one by default). */
 export async function authenticated(url: string, identity = generateIdentity()): Promise<Peer> {
   const socket = connect(url);
-  const inbox = recorder<Envelope>(socket, "envelope");
+  const inbox = recorder<Envelope>(socket, "envelopes", true);
   const challenge = await once<Challenge>(socket, "challenge");
   const reply = await socket
     .timeout(WAIT_MS)
@@ -229,8 +238,18 @@ export async function bystanders(url: string, track: (socket: Socket) => void) {
   };
 }
 
-export function send(socket: Socket, envelope: unknown): Promise<unknown> {
-  return socket.timeout(WAIT_MS).emitWithAck("send", envelope);
+/** A `send` of whatever `payload` is, answered as the relay answers it: per envelope, or the batch refused. */
+export function sendBatch(socket: Socket, payload: unknown): Promise<unknown> {
+  return socket.timeout(WAIT_MS).emitWithAck("send", payload);
+}
+
+/** A `send` of one envelope (or one value in its place), answered with that envelope's result; a refusal of the whole batch as is. */
+export async function send(socket: Socket, envelope: unknown): Promise<unknown> {
+  const answer = await sendBatch(socket, [envelope]);
+  if (typeof answer !== "object" || answer === null || !("results" in answer)) return answer;
+  const { results } = answer;
+  if (!Array.isArray(results) || results.length !== 1) throw new Error(`send: answered ${JSON.stringify(answer)}`);
+  return results[0];
 }
 
 /** Resolves when the socket either answers a probe (so everything it sent before was handled) or is gone. */

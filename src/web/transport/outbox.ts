@@ -1,11 +1,14 @@
-import type { Envelope } from "../../protocol/envelope";
+import { packBatches } from "../../protocol/batch";
+import { ciphertextChars, type Envelope } from "../../protocol/envelope";
 import type { SendResult } from "../../protocol/events";
 
 /**
  * Envelopes waiting for the relay's "stored". Each is sent again, with the
  * same id and bytes, until the relay stores it or refuses it for good: after
  * a timeout, a transient refusal, or a reconnect. The relay stores an id once,
- * so repeats are harmless. In memory only; the app keeps its own durable outbox.
+ * so repeats are harmless. Envelopes that become due in the same turn leave
+ * together, packed into as few `send` batches as the limits allow. In memory
+ * only; the app keeps its own durable outbox.
  */
 export type Outbox = {
   /** Resolves once the relay stored or finally refused the envelope; the same id twice shares one promise. */
@@ -18,15 +21,20 @@ export type Outbox = {
   settleAll(result: SendResult): void;
 };
 
-/** What became of one attempt: a final answer, or a reason to try again later. */
+/** What became of one envelope's attempt: a final answer, or a reason to try again later. */
 export type Attempt = { readonly final: SendResult } | { readonly retry: true };
 
 export type OutboxDeps = {
-  /** Emits one attempt; `done` is called at most once, on answer, timeout or disconnect. */
-  transmit(envelope: Envelope, done: (attempt: Attempt) => void): void;
+  /**
+   * Emits one batch; `done` is called at most once, on answer, timeout or disconnect, with one attempt per
+   * envelope in the batch's order.
+   */
+  transmit(envelopes: readonly Envelope[], done: (attempts: readonly Attempt[]) => void): void;
   canSend(): boolean;
   /** Delay before the n-th retry (n ≥ 1) after a transient refusal or a timeout. */
   retryDelayMs(n: number): number;
+  /** Runs `send` once the current turn is over, so envelopes added in one turn share a batch (default: a microtask). */
+  defer?(send: () => void): void;
 };
 
 type Pending = {
@@ -42,25 +50,52 @@ type Pending = {
 
 export function createOutbox(deps: OutboxDeps): Outbox {
   const pending = new Map<string, Pending>();
+  const defer = deps.defer ?? queueMicrotask;
+  let scheduled = false;
 
-  const transmit = (entry: Pending): void => {
-    if (entry.inFlight || entry.timer !== undefined || !deps.canSend()) return;
-    const attempt = ++entry.attempt;
-    entry.inFlight = true;
-    deps.transmit(entry.envelope, (outcome) => {
-      if (pending.get(entry.envelope.id) !== entry || entry.attempt !== attempt) return;
-      entry.inFlight = false;
-      if ("final" in outcome) {
-        pending.delete(entry.envelope.id);
-        entry.resolve(outcome.final);
-        return;
-      }
-      entry.retries += 1;
-      entry.timer = setTimeout(() => {
-        entry.timer = undefined;
-        if (pending.get(entry.envelope.id) === entry) transmit(entry);
-      }, deps.retryDelayMs(entry.retries));
+  const due = (entry: Pending): boolean =>
+    !entry.inFlight && entry.timer === undefined && pending.get(entry.envelope.id) === entry;
+
+  const settle = (entry: Pending, attempt: number, outcome: Attempt): void => {
+    if (pending.get(entry.envelope.id) !== entry || entry.attempt !== attempt) return;
+    entry.inFlight = false;
+    if ("final" in outcome) {
+      pending.delete(entry.envelope.id);
+      entry.resolve(outcome.final);
+      return;
+    }
+    entry.retries += 1;
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      schedule();
+    }, deps.retryDelayMs(entry.retries));
+  };
+
+  const transmit = (entries: readonly Pending[]): void => {
+    const sent = entries.map((entry) => {
+      entry.inFlight = true;
+      return { entry, attempt: ++entry.attempt };
     });
+    deps.transmit(
+      sent.map(({ entry }) => entry.envelope),
+      (outcomes) => {
+        // A short answer leaves the rest to be tried again rather than waiting forever.
+        for (const [i, { entry, attempt }] of sent.entries()) settle(entry, attempt, outcomes[i] ?? { retry: true });
+      },
+    );
+  };
+
+  const sendDue = (): void => {
+    scheduled = false;
+    if (!deps.canSend()) return;
+    const ready = [...pending.values()].filter(due);
+    for (const batch of packBatches(ready, (entry) => ciphertextChars(entry.envelope))) transmit(batch);
+  };
+
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    defer(sendDue);
   };
 
   return {
@@ -68,17 +103,22 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       const existing = pending.get(envelope.id);
       if (existing !== undefined) return existing.promise;
       let resolve: (result: SendResult) => void = () => undefined;
-      const promise = new Promise<SendResult>((settle) => {
-        resolve = settle;
+      const promise = new Promise<SendResult>((done) => {
+        resolve = done;
       });
-      const entry: Pending = { envelope, promise, resolve, attempt: 0, inFlight: false, retries: 0, timer: undefined };
-      pending.set(envelope.id, entry);
-      transmit(entry);
+      pending.set(envelope.id, {
+        envelope,
+        promise,
+        resolve,
+        attempt: 0,
+        inFlight: false,
+        retries: 0,
+        timer: undefined,
+      });
+      schedule();
       return promise;
     },
-    flush() {
-      for (const entry of pending.values()) transmit(entry);
-    },
+    flush: schedule,
     disconnected() {
       for (const entry of pending.values()) {
         // Invalidate the attempt in flight; the next flush sends it again at once.

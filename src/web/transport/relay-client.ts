@@ -15,12 +15,13 @@ import type { ClientToServerEvents, SendResult, ServerToClientEvents } from "../
 import {
   parseAuthResult,
   parseChallenge,
+  parsePushedEnvelopes,
   parseRelayError,
-  parseSendResult,
+  parseSendBatchResult,
   type ChallengeError,
 } from "../../protocol/validate";
 import { MAX_ACK_IDS } from "../../protocol/limits";
-import { PROTOCOL_VERSION } from "../../protocol/version";
+import { RELAY_EVENTS_VERSION } from "../../protocol/version";
 import { relayOriginOf } from "./origin";
 import { createOutbox, type Attempt } from "./outbox";
 import { createSeenIds } from "./received";
@@ -77,6 +78,12 @@ const TRANSIENT: ReadonlySet<RelayErrorCode> = new Set([
 /** Refusals of `auth` after which reconnecting later can succeed. */
 const TRANSIENT_AUTH: ReadonlySet<RelayErrorCode> = new Set(["rate-limited", "unavailable"]);
 const SEEN_IDS = 10_000;
+const RETRY: Attempt = { retry: true };
+
+/** A refusal that says "later" is retried; anything else is the envelope's final answer. */
+function attemptOf(result: SendResult): Attempt {
+  return !result.ok && TRANSIENT.has(result.error.code) ? RETRY : { final: result };
+}
 
 /**
  * The app's connection to a relay, framework-free (browser and Node). It
@@ -120,15 +127,18 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
   const outbox = createOutbox({
     canSend: () => authenticated,
     retryDelayMs: delayFor,
-    transmit(envelope, done) {
-      socket.timeout(timeoutMs).emit("send", envelope, (timedOut: Error | null, reply: unknown) => {
-        if (timedOut !== null) return done({ retry: true });
-        const parsed = parseSendResult(reply, envelope.id);
-        const attempt: Attempt =
-          !parsed.ok || (!parsed.value.ok && TRANSIENT.has(parsed.value.error.code))
-            ? { retry: true }
-            : { final: parsed.value };
-        done(attempt);
+    transmit(envelopes, done) {
+      const retryAll = (): void => done(envelopes.map(() => RETRY));
+      socket.timeout(timeoutMs).emit("send", envelopes, (timedOut: Error | null, reply: unknown) => {
+        if (timedOut !== null) return retryAll();
+        const parsed = parseSendBatchResult(
+          reply,
+          envelopes.map((envelope) => envelope.id),
+        );
+        if (!parsed.ok) return retryAll();
+        const answer = parsed.value;
+        if (!answer.ok) return done(envelopes.map(() => attemptOf(answer)));
+        done(answer.results.map(attemptOf));
       });
     },
   });
@@ -191,8 +201,8 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
    */
   let generation = 0;
 
-  socket.on("envelope", (payload: unknown) => {
-    const checked = validateEnvelope(payload);
+  const receive = (candidate: unknown): void => {
+    const checked = validateEnvelope(candidate);
     if (!checked.ok || checked.value.to !== address) return report({ code: "bad-envelope" });
     const envelope = checked.value;
     if (seen.has(envelope.id)) return ack(envelope.id);
@@ -217,6 +227,12 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
         ack(envelope.id);
       })
       .finally(() => handling.delete(envelope.id));
+  };
+
+  socket.on("envelopes", (payload: unknown) => {
+    const batch = parsePushedEnvelopes(payload);
+    if (!batch.ok) return report({ code: "bad-envelope" });
+    for (const candidate of batch.value) receive(candidate);
   });
 
   socket.on("challenge", (payload: unknown) => {
@@ -232,7 +248,7 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
       return stop("the relay asked to sign for another origin");
     }
     const signature = signEd25519(identity.signing.secretKey, authMessage(challenge.origin, challenge.nonce));
-    const response: AuthResponse = { v: PROTOCOL_VERSION, address, signature: encodeBase64Url(signature) };
+    const response: AuthResponse = { v: RELAY_EVENTS_VERSION, address, signature: encodeBase64Url(signature) };
     socket.timeout(timeoutMs).emit("auth", response, (timedOut: Error | null, reply: unknown) => {
       if (stopped) return;
       const answer = timedOut === null ? parseAuthResult(reply, address) : undefined;

@@ -15,7 +15,9 @@ import {
   type IdentityKeyPair,
 } from "../../../src/protocol/crypto";
 import { encodeBase64Url } from "../../../src/protocol/encoding";
+import { packBatches } from "../../../src/protocol/batch";
 import { MAX_ACK_IDS } from "../../../src/protocol/limits";
+import { RELAY_EVENTS_VERSION } from "../../../src/protocol/version";
 import { emitEvent, serveRpc } from "./ipc";
 import { PAYLOAD_BYTES, messageId, percentile, sentAtOf, type ClientKind } from "./workload";
 
@@ -74,7 +76,7 @@ async function openParley(url: string, identity: IdentityKeyPair, prepare?: (soc
   });
   const { nonce, origin } = await challenge;
   const response = {
-    v: 1,
+    v: RELAY_EVENTS_VERSION,
     address: addressOf(identity.signing.publicKey),
     signature: encodeBase64Url(signEd25519(identity.signing.secretKey, authMessage(origin, nonce))),
   };
@@ -105,8 +107,9 @@ async function connectSender(kind: ClientKind, url: string, index: number, ident
     };
     return sender;
   }
-  const socket = kind === "sio" ? openSio(url, { id: `s${index}` }) : await openParley(url, identity);
-  if (kind === "sio") await connected(socket);
+  if (kind === "parley") return batchingSender(await openParley(url, identity));
+  const socket = openSio(url, { id: `s${index}` });
+  await connected(socket);
   const sender: Sender = {
     send(envelope, done) {
       socket.emit("send", envelope, (reply: unknown) => done(isStored(reply)));
@@ -114,6 +117,47 @@ async function connectSender(kind: ClientKind, url: string, index: number, ident
     close: () => socket.disconnect(),
   };
   return sender;
+}
+
+/**
+ * Parley's sender does what the web client's outbox does: envelopes handed over in the same turn leave in one
+ * `send`, packed by the protocol's batch limits, and each is answered on its own.
+ */
+function batchingSender(socket: Socket): Sender {
+  type Queued = { readonly envelope: Envelope; readonly done: Done };
+  let queued: Queued[] = [];
+  const flush = (): void => {
+    const items = queued;
+    queued = [];
+    for (const batch of packBatches(items, (item) => item.envelope.ct.length)) {
+      emitted.events += 1;
+      emitted.envelopes += batch.length;
+      socket.emit(
+        "send",
+        batch.map((item) => item.envelope),
+        (reply: unknown) => {
+          const results = storedFlags(reply, batch.length);
+          batch.forEach((item, i) => item.done(results[i] === true));
+        },
+      );
+    }
+  };
+  return {
+    send(envelope, done) {
+      if (queued.length === 0) queueMicrotask(flush);
+      queued.push({ envelope, done });
+    },
+    close: () => socket.disconnect(),
+  };
+}
+
+/** Which envelopes of a batch the relay answered "stored". */
+function storedFlags(reply: unknown, count: number): boolean[] {
+  if (!isStored(reply) || typeof reply !== "object" || reply === null || !("results" in reply)) {
+    return new Array<boolean>(count).fill(false);
+  }
+  const results = Array.isArray(reply.results) ? (reply.results as unknown[]) : [];
+  return Array.from({ length: count }, (_, i) => isStored(results[i]));
 }
 
 /** Receivers hand each envelope's id to `onEnvelope`; Parley's also ack, batched per tick as the web client does. */
@@ -137,10 +181,12 @@ async function connectReceiver(
   }
   let pending: string[] = [];
   const socket = await openParley(url, identity, (opening) => {
-    opening.on("envelope", (envelope: Envelope) => {
-      onEnvelope(envelope.id);
-      if (pending.length === 0) setTimeout(flush, 0);
-      pending.push(envelope.id);
+    opening.on("envelopes", (envelopes: Envelope[]) => {
+      for (const envelope of envelopes) {
+        onEnvelope(envelope.id);
+        if (pending.length === 0) setTimeout(flush, 0);
+        pending.push(envelope.id);
+      }
     });
   });
   function flush(): void {
@@ -168,6 +214,11 @@ async function openAll(count: number, concurrency: number, open: (i: number) => 
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return failed;
 }
+
+/** `send` events and the envelopes they carried, so far (Parley's senders batch; the baselines send one per event). */
+const emitted = { events: 0, envelopes: 0 };
+const envelopesPerEvent = (from: { events: number; envelopes: number }): number =>
+  emitted.events === from.events ? 1 : (emitted.envelopes - from.envelopes) / (emitted.events - from.events);
 
 // State of this generator.
 let senders: Sender[] = [];
@@ -215,6 +266,8 @@ export type SaturateResult = {
   refused: number;
   /** Sent and not received by the end of the drain. */
   undelivered: number;
+  /** Envelopes per `send` event in the window. */
+  envelopesPerEvent: number;
 };
 
 export type PacedParams = { rate: number; warmupMs: number; durationMs: number; drainMs: number };
@@ -229,6 +282,7 @@ export type PacedResult = {
   p999: number;
   max: number;
   generatorCpuMs: number;
+  envelopesPerEvent: number;
   /** Every sample, in ms, sorted (the orchestrator merges generators). */
   latencies: number[];
   /** Send → the server's acknowledgement at the sender, in ms, sorted. */
@@ -275,11 +329,13 @@ serveRpc({
     senders.forEach((_, i) => pump(i));
     await sleep(p.warmupMs);
     const d0 = delivered;
+    const e0 = { ...emitted };
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     emitEvent("window-start");
     await sleep(p.durationMs);
     const d1 = delivered;
+    const perEvent = envelopesPerEvent(e0);
     const t1 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     emitEvent("window-end");
@@ -292,6 +348,7 @@ serveRpc({
       sent,
       refused,
       undelivered: sent - refused - (delivered - startDelivered),
+      envelopesPerEvent: perEvent,
     };
   },
 
@@ -317,17 +374,21 @@ serveRpc({
     let cpu0 = process.cpuUsage();
     let cpuMs = 0;
     let windowOpen = false;
+    let e0 = { ...emitted };
+    let perEvent = 1;
     await new Promise<void>((resolve) => {
       const ticker = setInterval(() => {
         const now = performance.now();
         if (!windowOpen && now >= windowStart) {
           windowOpen = true;
           cpu0 = process.cpuUsage();
+          e0 = { ...emitted };
           emitEvent("window-start");
         }
         if (now >= windowEnd) {
           const cpu = process.cpuUsage(cpu0);
           cpuMs = (cpu.user + cpu.system) / 1000;
+          perEvent = envelopesPerEvent(e0);
           emitEvent("window-end");
           clearInterval(ticker);
           resolve();
@@ -363,6 +424,7 @@ serveRpc({
       p999: percentile(sorted, 99.9),
       max: percentile(sorted, 100),
       generatorCpuMs: cpuMs,
+      envelopesPerEvent: perEvent,
       latencies: Array.from(sorted),
       ackLatencies: Array.from(ackSorted),
     };

@@ -69,6 +69,8 @@ export type Saturation = WindowStats & {
   readonly delivered: number;
   readonly refused: number;
   readonly undelivered: number;
+  /** Envelopes per `send` event in the window (generators averaged). */
+  readonly envelopesPerEvent: number;
 };
 
 export type Latency = WindowStats & {
@@ -84,6 +86,7 @@ export type Latency = WindowStats & {
   readonly achievedRate: number;
   readonly lost: number;
   readonly refused: number;
+  readonly envelopesPerEvent: number;
 };
 
 export type RedisEvidence = {
@@ -267,6 +270,7 @@ async function saturate(settings: Settings, load: Load): Promise<Saturation> {
     delivered: results.reduce((sum, r) => sum + r.delivered, 0),
     refused: results.reduce((sum, r) => sum + r.refused, 0),
     undelivered: results.reduce((sum, r) => sum + r.undelivered, 0),
+    envelopesPerEvent: results.reduce((sum, r) => sum + r.envelopesPerEvent, 0) / results.length,
   };
 }
 
@@ -296,6 +300,7 @@ async function paced(settings: Settings, load: Load): Promise<Latency> {
     achievedRate: results.reduce((sum, r) => sum + r.achievedRate, 0),
     lost: sentInWindow - all.length,
     refused: results.reduce((sum, r) => sum + r.refused, 0),
+    envelopesPerEvent: results.reduce((sum, r) => sum + r.envelopesPerEvent, 0) / results.length,
   };
 }
 

@@ -8,10 +8,13 @@ import {
   parseAuthResponse,
   parseAuthResult,
   parseChallenge,
+  parsePushedEnvelopes,
   parseRelayError,
-  parseSendResult,
+  parseSendBatch,
+  parseSendBatchResult,
 } from "../../../src/protocol/validate";
-import { PROTOCOL_VERSION } from "../../../src/protocol/version";
+import { MAX_BATCH_CHARS, MAX_BATCH_ENVELOPES } from "../../../src/protocol/limits";
+import { RELAY_EVENTS_VERSION } from "../../../src/protocol/version";
 import { createPrng } from "./support";
 
 const prng = createPrng(11);
@@ -24,7 +27,7 @@ const ORIGIN = "https://relay.example";
 
 describe("validators of what clients send", () => {
   it("[AU6] parseAuthResponse accepts exactly { v, address, signature } and answers malformed or unsupported-version", () => {
-    const good = { v: PROTOCOL_VERSION, address: ADDRESS, signature: SIGNATURE };
+    const good = { v: RELAY_EVENTS_VERSION, address: ADDRESS, signature: SIGNATURE };
     const parsed = parseAuthResponse(good);
     expect(parsed.ok && parsed.value.address).toBe(ADDRESS);
     expect(parsed.ok && parsed.value.signature.length).toBe(64);
@@ -32,7 +35,7 @@ describe("validators of what clients send", () => {
       const result = parseAuthResponse(value);
       return result.ok ? "ok" : [result.error.code, result.error.event];
     };
-    expect(code({ ...good, v: 2 })).toEqual(["unsupported-version", "auth"]);
+    expect(code({ ...good, v: 1 })).toEqual(["unsupported-version", "auth"]);
     for (const bad of [
       null,
       [good],
@@ -47,7 +50,7 @@ describe("validators of what clients send", () => {
   });
 
   it("[AU6] parseAuthResponse never reads a field inherited through the prototype", () => {
-    const inherited = Object.create({ v: PROTOCOL_VERSION, address: ADDRESS, signature: SIGNATURE }) as object;
+    const inherited = Object.create({ v: RELAY_EVENTS_VERSION, address: ADDRESS, signature: SIGNATURE }) as object;
     expect(parseAuthResponse(inherited)).toMatchObject({ ok: false, error: { code: "unsupported-version" } });
   });
 
@@ -60,6 +63,24 @@ describe("validators of what clients send", () => {
     }
   });
 
+  it("[LM8] parseSendBatch takes 1 to MAX_BATCH_ENVELOPES items and MAX_BATCH_CHARS of ciphertext, a lone envelope of any size", () => {
+    const item = (chars: number) => ({ v: 1, to: ADDRESS, id: ID, ct: "A".repeat(chars) });
+    const refusal = (value: unknown) => {
+      const result = parseSendBatch(value);
+      return result.ok ? "ok" : [result.error.code, result.error.event];
+    };
+    expect(refusal([item(10)])).toBe("ok");
+    expect(refusal(Array.from({ length: MAX_BATCH_ENVELOPES }, () => item(10)))).toBe("ok");
+    // Items are checked one by one later, so anything goes in the list itself.
+    expect(refusal([null, "x", 7])).toBe("ok");
+    expect(refusal([item(MAX_BATCH_CHARS + 100)])).toBe("ok");
+    expect(refusal([item(MAX_BATCH_CHARS / 2), item(MAX_BATCH_CHARS / 2)])).toBe("ok");
+    expect(refusal([item(MAX_BATCH_CHARS / 2), item(MAX_BATCH_CHARS / 2 + 1)])).toEqual(["too-large", "send"]);
+    for (const bad of [[], Array.from({ length: MAX_BATCH_ENVELOPES + 1 }, () => item(1)), item(10), null, "[]"]) {
+      expect(refusal(bad)).toEqual(["malformed", "send"]);
+    }
+  });
+
   it("[EN9] envelopeIdOf returns the own, well-formed id of a payload and nothing else", () => {
     expect(envelopeIdOf({ id: ID, junk: true })).toBe(ID);
     expect(envelopeIdOf({ id: "short" })).toBeUndefined();
@@ -69,19 +90,19 @@ describe("validators of what clients send", () => {
 });
 
 describe("validators of what the relay sends", () => {
-  it("[AU10] parseChallenge needs v 1, a 32-byte nonce and an origin", () => {
-    expect(parseChallenge({ v: 1, nonce: NONCE, origin: ORIGIN })).toEqual({
-      ok: true,
-      value: { v: 1, nonce: NONCE, origin: ORIGIN },
-    });
+  it("[AU10] parseChallenge needs v 2, a 32-byte nonce and an origin", () => {
     expect(parseChallenge({ v: 2, nonce: NONCE, origin: ORIGIN })).toEqual({
+      ok: true,
+      value: { v: 2, nonce: NONCE, origin: ORIGIN },
+    });
+    expect(parseChallenge({ v: 1, nonce: NONCE, origin: ORIGIN })).toEqual({
       ok: false,
       error: { code: "unsupported-version" },
     });
     for (const bad of [
-      { v: 1, nonce: encodeBase64Url(prng.bytes(31)), origin: ORIGIN },
-      { v: 1, nonce: NONCE },
-      { v: 1, nonce: NONCE, origin: 7 },
+      { v: 2, nonce: encodeBase64Url(prng.bytes(31)), origin: ORIGIN },
+      { v: 2, nonce: NONCE },
+      { v: 2, nonce: NONCE, origin: 7 },
     ]) {
       expect(parseChallenge(bad)).toEqual({ ok: false, error: { code: "malformed" } });
     }
@@ -102,19 +123,39 @@ describe("validators of what the relay sends", () => {
     }
   });
 
-  it("[RL9] parseSendResult accepts stored for the id sent, or a typed refusal", () => {
-    expect(parseSendResult({ ok: true, id: ID, status: "stored" }, ID)).toEqual({
+  it("[RL12] parseSendBatchResult accepts a result per envelope, in order: stored for that id, or a typed refusal", () => {
+    const other = encodeBase64Url(prng.bytes(16));
+    const stored = (id: string) => ({ ok: true, id, status: "stored" });
+    const refusal = { ok: false, error: { code: "mailbox-full", message: "full", event: "send", id: other } };
+    expect(parseSendBatchResult({ ok: true, results: [stored(ID), refusal] }, [ID, other])).toEqual({
       ok: true,
-      value: { ok: true, id: ID, status: "stored" },
+      value: { ok: true, results: [stored(ID), refusal] },
     });
-    const refusal = { ok: false, error: { code: "mailbox-full", message: "full", event: "send", id: ID } };
-    expect(parseSendResult(refusal, ID)).toEqual({ ok: true, value: refusal });
-    expect(parseSendResult({ ok: true, id: ID, status: "stored" }, encodeBase64Url(prng.bytes(16)))).toEqual({
-      ok: false,
-      error: { code: "mismatch" },
-    });
-    for (const bad of [{ ok: true, id: ID }, { ok: false, error: { code: "nope" } }, { ok: "yes" }, undefined]) {
-      expect(parseSendResult(bad, ID)).toEqual({ ok: false, error: { code: "malformed" } });
+    const whole = { ok: false, error: { code: "rate-limited", message: "slow", event: "send" } };
+    expect(parseSendBatchResult(whole, [ID, other])).toEqual({ ok: true, value: whole });
+    for (const wrong of [
+      { ok: true, results: [stored(other), stored(ID)] },
+      { ok: true, results: [stored(ID)] },
+      { ok: true, results: [stored(ID), stored(other), stored(other)] },
+    ]) {
+      expect(parseSendBatchResult(wrong, [ID, other])).toEqual({ ok: false, error: { code: "mismatch" } });
+    }
+    for (const bad of [
+      { ok: true, results: [{ ok: true, id: ID }] },
+      { ok: true, results: [{ ok: false, error: { code: "nope" } }] },
+      { ok: true, results: "all fine" },
+      { ok: true, id: ID, status: "stored" },
+      { ok: "yes" },
+      undefined,
+    ]) {
+      expect(parseSendBatchResult(bad, [ID])).toEqual({ ok: false, error: { code: "malformed" } });
+    }
+  });
+
+  it("[RL13] parsePushedEnvelopes takes a list of 1 to MAX_BATCH_ENVELOPES items, left to be validated one by one", () => {
+    expect(parsePushedEnvelopes([1, "x"])).toEqual({ ok: true, value: [1, "x"] });
+    for (const bad of [[], new Array(MAX_BATCH_ENVELOPES + 1).fill({}), { v: 1 }, null]) {
+      expect(parsePushedEnvelopes(bad)).toEqual({ ok: false, error: { code: "malformed" } });
     }
   });
 
