@@ -19,6 +19,7 @@ import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox, type 
 import { createRelayMetrics, type RelayMetrics } from "./metrics";
 import { canonicalOrigin, originAllowed, requestOrigin } from "./origin";
 import { createAddressLimiter, type RateLimit } from "./rate-limit";
+import { PUSH_CHANNEL_PREFIX, pushTemplate } from "./push-message";
 import { createRedisMailbox } from "./redis-mailbox";
 import { startSession, type RelayServer } from "./session";
 
@@ -115,7 +116,8 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, ...deps.mailboxLimits };
   const redis = deps.redisUrl === undefined ? undefined : connectRedis(deps.redisUrl, logger);
   const mailbox =
-    deps.mailbox ?? (redis === undefined ? createMemoryMailbox(now, limits) : createRedisMailbox(redis.data, limits));
+    deps.mailbox ??
+    (redis === undefined ? createMemoryMailbox(now, limits) : createRedisMailbox(redis.data, limits, pushTemplate()));
   const metrics = createRelayMetrics(() => mailbox.depth());
   const trustProxyHops = deps.trustProxyHops ?? 0;
   const connections = createConnectionCounter(deps.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
@@ -144,7 +146,11 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   });
   // Sharded Pub/Sub (Redis 7), one channel per address room: a push reaches only the instances where its
   // recipient is connected, so each instance handles its own sockets' traffic rather than everybody's.
-  if (redis !== undefined) io.adapter(createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: "dynamic" }));
+  if (redis !== undefined) {
+    io.adapter(
+      createShardedAdapter(redis.pub, redis.sub, { channelPrefix: PUSH_CHANNEL_PREFIX, subscriptionMode: "dynamic" }),
+    );
+  }
 
   const context = {
     io,

@@ -15,6 +15,11 @@ export interface Mailbox {
    * remote store pays one round trip for it.
    */
   put(envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]>;
+  /**
+   * Whether `put` also pushes what it stored (and duplicates) to the recipients' sockets on every instance, in
+   * the same round trip (the Redis store in scaled mode); otherwise the relay pushes after `put`.
+   */
+  readonly pushesOnPut: boolean;
   /** The envelopes waiting for `address`, oldest first. They stay until acked. */
   list(address: Address): Promise<readonly Envelope[]>;
   /** Deletes these ids from `address`'s mailbox only; returns when each one that was there had been stored (ms). */
@@ -136,6 +141,7 @@ export function createMemoryMailbox(
 
   return {
     put: (envelopes) => Promise.resolve(envelopes.map(put)),
+    pushesOnPut: false,
     list: (address) => Promise.resolve(list(address)),
     ack: (address, ids) => Promise.resolve(ack(address, ids)),
     sweep: () => Promise.resolve(sweepAll()),

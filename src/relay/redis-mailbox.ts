@@ -4,6 +4,7 @@ import type { Address } from "../protocol/address";
 import { validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
+import type { PushTemplate } from "./push-message";
 
 /**
  * Mailboxes in Redis, shared by every relay instance. One Stream per address
@@ -64,8 +65,10 @@ end
 
 /**
  * KEYS: total, then a stream and an index per envelope. ARGV: ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
- * maxTotalChars, safety, then id, v, ct and size per envelope. Answers 'stored', 'duplicate', 'full-address' or
- * 'full-relay' per envelope, in order. A batch usually goes to one recipient, so each mailbox's length, size and
+ * maxTotalChars, safety, the push channel's prefix and the push message's three parts (all four empty: no
+ * push), then id, v, ct, size and recipient per envelope. Answers 'stored', 'duplicate', 'full-address' or 'full-relay'
+ * per envelope, in order, and publishes each recipient's stored and duplicate envelopes as one message on the
+ * recipient's channel: store and push in one round trip, and only what was stored is pushed. A batch usually goes to one recipient, so each mailbox's length, size and
  * expiry and the totals are read and written once per batch, not once per envelope; a mailbox's `#chars` and
  * the totals are raised at the end (`added` tracks what this batch put in). Expired entries are trimmed here
  * only when a mailbox looks full (reads and the sweep trim the rest). The index maps a message id to
@@ -77,6 +80,18 @@ local ttl = tonumber(ARGV[1])
 local maxEnvelopes, maxChars = tonumber(ARGV[2]), tonumber(ARGV[3])
 local maxTotalEnvelopes, maxTotalChars = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep = ttl + tonumber(ARGV[6])
+local channel, head, middle, tail = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local pushes, recipients = {}, {}
+local function push(address, v, mid, ct)
+  if channel == '' then return end
+  local list = pushes[address]
+  if list == nil then
+    list = {}
+    pushes[address] = list
+    table.insert(recipients, address)
+  end
+  table.insert(list, '{"v":' .. v .. ',"to":"' .. address .. '","id":"' .. mid .. '","ct":"' .. ct .. '"}')
+end
 local function totals()
   local t = redis.call('HMGET', total, 'envelopes', 'chars')
   return tonumber(t[1] or '0'), tonumber(t[2] or '0')
@@ -87,8 +102,8 @@ local boxes = {}
 local answers = {}
 for i = 1, (#KEYS - 1) / 2 do
   local stream, idx = KEYS[2 * i], KEYS[2 * i + 1]
-  local at = 6 + (i - 1) * 4
-  local mid, v, ct, size = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
+  local at = 10 + (i - 1) * 5
+  local mid, v, ct, size, to = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), ARGV[at + 5]
   local box = boxes[stream]
   if box == nil then
     local chars = tonumber(redis.call('HGET', idx, '#chars') or '0')
@@ -100,6 +115,7 @@ for i = 1, (#KEYS - 1) / 2 do
   end
   if redis.call('HEXISTS', idx, mid) == 1 then
     answers[i] = 'duplicate'
+    push(to, v, mid, ct)
   else
     if over() then
       trim(stream, idx, total, ttl)
@@ -121,6 +137,7 @@ for i = 1, (#KEYS - 1) / 2 do
       addedEnvelopes = addedEnvelopes + 1
       addedChars = addedChars + size
       answers[i] = 'stored'
+      push(to, v, mid, ct)
     end
   end
 end
@@ -136,6 +153,10 @@ end
 if addedEnvelopes > 0 then
   redis.call('HINCRBY', total, 'envelopes', addedEnvelopes)
   redis.call('HINCRBY', total, 'chars', addedChars)
+end
+for _, address in ipairs(recipients) do
+  local message = head .. address .. middle .. table.concat(pushes[address], ',') .. tail
+  redis.call('SPUBLISH', channel .. address .. '#', message)
 end
 return answers
 `;
@@ -229,7 +250,12 @@ function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
   }
 }
 
-export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits): Mailbox {
+/**
+ * `push`: publish what each `put` stored to the recipients' sockets on every instance (see push-message.ts);
+ * without it (tests of storage alone) nothing is published and `pushesOnPut` is false.
+ */
+export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, push?: PushTemplate): Mailbox {
+  const pushArgs = push === undefined ? ["", "", "", ""] : [push.channel, push.head, push.middle, push.tail];
   const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
     if (envelopes.length === 0) return [];
     const keys: string[] = [TOTAL_KEY];
@@ -240,10 +266,11 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits): 
       limits.maxTotalEnvelopes,
       limits.maxTotalChars,
       SAFETY_NET_MS,
+      ...pushArgs,
     ];
     for (const envelope of envelopes) {
       keys.push(KEY_PREFIX + envelope.to, INDEX_PREFIX + envelope.to);
-      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length);
+      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length, envelope.to);
     }
     const answers = await run(client, SCRIPTS.put, keys, args);
     if (!Array.isArray(answers) || answers.length !== envelopes.length) {
@@ -285,5 +312,5 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits): 
     return Number.isFinite(value) && value > 0 ? value : 0;
   };
 
-  return { put, list, ack, sweep, depth, close: () => Promise.resolve() };
+  return { put, pushesOnPut: push !== undefined, list, ack, sweep, depth, close: () => Promise.resolve() };
 }

@@ -115,10 +115,12 @@ describe("scaled relay (Redis)", () => {
   it("[RS4] enforces per-address and global caps in Redis and expires envelopes after the TTL", async () => {
     const small = await instance({ mailboxLimits: { maxEnvelopes: 2, maxTotalEnvelopes: 3, ttlMs: 60_000 } });
     const alice = await peer(small.url);
-    const bob = (await peer(small.url)).address;
+    const online = await peer(small.url);
+    const bob = online.address;
     const carol = (await peer(small.url)).address;
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await send(alice, envelopeTo(bob)));
+    const sent = [envelopeTo(bob), envelopeTo(bob), envelopeTo(bob)];
+    for (const envelope of sent) results.push(await send(alice, envelope));
     expect(results.map((r) => (r as { ok: boolean }).ok)).toEqual([true, true, false]);
     expect(results[2]).toMatchObject({
       ok: false,
@@ -129,6 +131,12 @@ describe("scaled relay (Redis)", () => {
       ok: false,
       error: { code: "mailbox-full", message: "the relay's storage is full" },
     });
+    // Only what was stored is pushed: after the two stored envelopes, Bob's next push is a later one.
+    expect([(await online.inbox.next()).id, (await online.inbox.next()).id]).toEqual([sent[0]!.id, sent[1]!.id]);
+    online.socket.emit("ack", [sent[0]!.id, sent[1]!.id]);
+    const later = envelopeTo(bob);
+    await until(async () => ((await send(alice, later)) as { ok: boolean }).ok, "a send to Bob is stored again");
+    expect((await online.inbox.next()).id).toBe(later.id);
 
     const brief = await instance({ mailboxLimits: { ttlMs: 150, maxEnvelopes: 1 } });
     const dave = await peer(brief.url);
@@ -212,6 +220,14 @@ describe("scaled relay (Redis)", () => {
       expect(await onThree.inbox.next()).toEqual(later);
       // Instance one, the sender's, never subscribed to the recipient's channel.
       expect(await subscribers()).toBe(1);
+      // A recipient on the sender's own instance gets the push the same way.
+      const onOne = await peer(one.url, identity);
+      const local = envelopeTo(address);
+      expect(await send(alice, local)).toEqual(stored(local));
+      // Its drain on authentication comes first: the earlier envelopes were never acked.
+      const onOneGot = [(await onOne.inbox.next()).id, (await onOne.inbox.next()).id, await onOne.inbox.next()];
+      expect(onOneGot).toEqual([envelope.id, later.id, local]);
+      expect(await onThree.inbox.next()).toEqual(local);
     } finally {
       client.disconnect();
     }
