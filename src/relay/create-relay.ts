@@ -19,7 +19,7 @@ import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox, type 
 import { createRelayMetrics, type RelayMetrics } from "./metrics";
 import { canonicalOrigin, originAllowed, requestOrigin } from "./origin";
 import { createAddressLimiter, type RateLimit } from "./rate-limit";
-import { PUSH_CHANNEL_PREFIX, pushTemplate } from "./push-message";
+import { PUSH_CHANNEL_PREFIX } from "./push-message";
 import { createRedisMailbox } from "./redis-mailbox";
 import { startSession, type RelayServer } from "./session";
 
@@ -117,7 +117,7 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const redis = deps.redisUrl === undefined ? undefined : connectRedis(deps.redisUrl, logger);
   const mailbox =
     deps.mailbox ??
-    (redis === undefined ? createMemoryMailbox(now, limits) : createRedisMailbox(redis.data, limits, pushTemplate()));
+    (redis === undefined ? createMemoryMailbox(now, limits) : createRedisMailbox(redis.data, limits, true));
   const metrics = createRelayMetrics(() => mailbox.depth());
   const trustProxyHops = deps.trustProxyHops ?? 0;
   const connections = createConnectionCounter(deps.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);

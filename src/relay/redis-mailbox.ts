@@ -4,7 +4,7 @@ import type { Address } from "../protocol/address";
 import { validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
-import type { PushTemplate } from "./push-message";
+import { pushChannel, pushMessage } from "./push-message";
 
 /**
  * Mailboxes in Redis, shared by every relay instance. One Stream per address
@@ -65,14 +65,15 @@ end
 
 /**
  * KEYS: total, then a stream and an index per envelope. ARGV: ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
- * maxTotalChars, safety, the push channel's prefix and the push message's three parts (all four empty: no
- * push), then id, v, ct, size and recipient per envelope. Answers 'stored', 'duplicate', 'full-address' or 'full-relay'
- * per envelope, in order, and publishes each recipient's stored and duplicate envelopes as one message on the
- * recipient's channel: store and push in one round trip, and only what was stored is pushed. A batch usually goes to one recipient, so each mailbox's length, size and
- * expiry and the totals are read and written once per batch, not once per envelope; a mailbox's `#chars` and
- * the totals are raised at the end (`added` tracks what this batch put in). Expired entries are trimmed here
- * only when a mailbox looks full (reads and the sweep trim the rest). The index maps a message id to
- * "<entry id> <size>", so an ack needs no read of the stream.
+ * maxTotalChars, safety, the number of pushes, then channel and message per push (each recipient's envelopes of
+ * the batch, see push-message.ts), then id, v, ct, size and push number (1-based; 0: none) per envelope.
+ * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order, and publishes each push
+ * none of whose envelopes was refused; the caller publishes the rest itself, with the refused ones left out.
+ * A batch usually goes to one recipient, so each mailbox's length, size and expiry and the totals are read and
+ * written once per batch, not once per envelope; a mailbox's `#chars` and the totals are raised at the end
+ * (`added` tracks what this batch put in). Expired entries are trimmed here only when a mailbox looks full
+ * (reads and the sweep trim the rest). The index maps a message id to "<entry id> <size>", so an ack needs no
+ * read of the stream.
  */
 const PUT = `${PRELUDE}
 local total = KEYS[1]
@@ -80,18 +81,9 @@ local ttl = tonumber(ARGV[1])
 local maxEnvelopes, maxChars = tonumber(ARGV[2]), tonumber(ARGV[3])
 local maxTotalEnvelopes, maxTotalChars = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep = ttl + tonumber(ARGV[6])
-local channel, head, middle, tail = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local pushes, recipients = {}, {}
-local function push(address, v, mid, ct)
-  if channel == '' then return end
-  local list = pushes[address]
-  if list == nil then
-    list = {}
-    pushes[address] = list
-    table.insert(recipients, address)
-  end
-  table.insert(list, '{"v":' .. v .. ',"to":"' .. address .. '","id":"' .. mid .. '","ct":"' .. ct .. '"}')
-end
+local pushCount = tonumber(ARGV[7])
+local first = 7 + 2 * pushCount
+local refused = {}
 local function totals()
   local t = redis.call('HMGET', total, 'envelopes', 'chars')
   return tonumber(t[1] or '0'), tonumber(t[2] or '0')
@@ -102,8 +94,8 @@ local boxes = {}
 local answers = {}
 for i = 1, (#KEYS - 1) / 2 do
   local stream, idx = KEYS[2 * i], KEYS[2 * i + 1]
-  local at = 10 + (i - 1) * 5
-  local mid, v, ct, size, to = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), ARGV[at + 5]
+  local at = first + (i - 1) * 5
+  local mid, v, ct, size, push = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), ARGV[at + 5]
   local box = boxes[stream]
   if box == nil then
     local chars = tonumber(redis.call('HGET', idx, '#chars') or '0')
@@ -115,7 +107,6 @@ for i = 1, (#KEYS - 1) / 2 do
   end
   if redis.call('HEXISTS', idx, mid) == 1 then
     answers[i] = 'duplicate'
-    push(to, v, mid, ct)
   else
     if over() then
       trim(stream, idx, total, ttl)
@@ -125,8 +116,10 @@ for i = 1, (#KEYS - 1) / 2 do
     end
     if over() then
       answers[i] = 'full-address'
+      refused[push] = true
     elseif totalEnvelopes + addedEnvelopes + 1 > maxTotalEnvelopes or totalChars + addedChars + size > maxTotalChars then
       answers[i] = 'full-relay'
+      refused[push] = true
     else
       local entry = redis.call('XADD', stream, '*', 'id', mid, 'v', v, 'ct', ct, 'n', size)
       redis.call('HSET', idx, mid, entry .. ' ' .. size)
@@ -137,7 +130,6 @@ for i = 1, (#KEYS - 1) / 2 do
       addedEnvelopes = addedEnvelopes + 1
       addedChars = addedChars + size
       answers[i] = 'stored'
-      push(to, v, mid, ct)
     end
   end
 end
@@ -154,9 +146,8 @@ if addedEnvelopes > 0 then
   redis.call('HINCRBY', total, 'envelopes', addedEnvelopes)
   redis.call('HINCRBY', total, 'chars', addedChars)
 end
-for _, address in ipairs(recipients) do
-  local message = head .. address .. middle .. table.concat(pushes[address], ',') .. tail
-  redis.call('SPUBLISH', channel .. address .. '#', message)
+for p = 1, pushCount do
+  if not refused[tostring(p)] then redis.call('SPUBLISH', ARGV[6 + 2 * p], ARGV[7 + 2 * p]) end
 end
 return answers
 `;
@@ -236,6 +227,17 @@ function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
   return checked.ok ? checked.value : undefined;
 }
 
+/** Envelopes grouped by recipient, recipients in order of first appearance. */
+function byRecipient(envelopes: readonly Envelope[]): Map<Address, Envelope[]> {
+  const groups = new Map<Address, Envelope[]>();
+  for (const envelope of envelopes) {
+    const group = groups.get(envelope.to);
+    if (group === undefined) groups.set(envelope.to, [envelope]);
+    else group.push(envelope);
+  }
+  return groups;
+}
+
 function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
   switch (answer) {
     case "stored":
@@ -251,13 +253,14 @@ function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
 }
 
 /**
- * `push`: publish what each `put` stored to the recipients' sockets on every instance (see push-message.ts);
- * without it (tests of storage alone) nothing is published and `pushesOnPut` is false.
+ * With `pushes`, each `put` also pushes what it stored (and duplicates) to the recipients' sockets on every
+ * instance (see push-message.ts); without it (tests of storage alone) nothing is published.
  */
-export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, push?: PushTemplate): Mailbox {
-  const pushArgs = push === undefined ? ["", "", "", ""] : [push.channel, push.head, push.middle, push.tail];
+export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, pushes = false): Mailbox {
   const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
     if (envelopes.length === 0) return [];
+    const groups = pushes ? byRecipient(envelopes) : new Map<Address, Envelope[]>();
+    const numbers = new Map([...groups.keys()].map((address, i) => [address, i + 1]));
     const keys: string[] = [TOTAL_KEY];
     const args: (string | number)[] = [
       limits.ttlMs,
@@ -266,17 +269,25 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
       limits.maxTotalEnvelopes,
       limits.maxTotalChars,
       SAFETY_NET_MS,
-      ...pushArgs,
+      groups.size,
     ];
+    for (const [address, group] of groups) args.push(pushChannel(address), pushMessage(address, group));
     for (const envelope of envelopes) {
       keys.push(KEY_PREFIX + envelope.to, INDEX_PREFIX + envelope.to);
-      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length, envelope.to);
+      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length, numbers.get(envelope.to) ?? 0);
     }
     const answers = await run(client, SCRIPTS.put, keys, args);
     if (!Array.isArray(answers) || answers.length !== envelopes.length) {
       throw new Error("redisMailbox.put: Redis did not answer once per envelope");
     }
-    return answers.map(putResultOf);
+    const results = answers.map(putResultOf);
+    // A recipient with a refused envelope was left to us: push the rest of its share without the refused ones.
+    const refused = new Set(envelopes.filter((_, i) => results[i]?.ok === false).map((envelope) => envelope.to));
+    for (const address of refused) {
+      const accepted = envelopes.filter((envelope, i) => envelope.to === address && results[i]?.ok === true);
+      if (pushes && accepted.length > 0) await client.spublish(pushChannel(address), pushMessage(address, accepted));
+    }
+    return results;
   };
 
   const list = async (address: Address): Promise<readonly Envelope[]> => {
@@ -312,5 +323,5 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
     return Number.isFinite(value) && value > 0 ? value : 0;
   };
 
-  return { put, pushesOnPut: push !== undefined, list, ack, sweep, depth, close: () => Promise.resolve() };
+  return { put, pushesOnPut: pushes, list, ack, sweep, depth, close: () => Promise.resolve() };
 }
