@@ -6,7 +6,15 @@ import { MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS } from "../../src/relay/mailbox";
 import { createRedisMailbox } from "../../src/relay/redis-mailbox";
 import type { RunningServer, StartServerOptions } from "../../src/relay/server";
-import { createPrng, envelopeTo, relayHarness, send as sendOne, startTestServer, type Peer } from "./support";
+import {
+  createPrng,
+  envelopeTo,
+  relayHarness,
+  send as sendOne,
+  sendBatch,
+  startTestServer,
+  type Peer,
+} from "./support";
 import { startRedis, type RedisProcess } from "./redis";
 
 /**
@@ -190,6 +198,19 @@ describe("scaled relay (Redis)", () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it("[RS8] a batch partly refused pushes its recipient only the envelopes stored, in one event", async () => {
+    const small = await instance({ mailboxLimits: { maxEnvelopes: 2 } });
+    const alice = await peer(small.url);
+    const bob = await peer(small.url);
+    const pushes: unknown[] = [];
+    bob.socket.on("envelopes", (envelopes: unknown) => pushes.push(envelopes));
+    const batch = [envelopeTo(bob.address), envelopeTo(bob.address), envelopeTo(bob.address)];
+    const answer = (await sendBatch(alice.socket, batch)) as { results: { ok: boolean }[] };
+    expect(answer.results.map((result) => result.ok)).toEqual([true, true, false]);
+    expect([await bob.inbox.next(), await bob.inbox.next()]).toEqual([batch[0], batch[1]]);
+    expect(pushes).toEqual([[batch[0], batch[1]]]);
   });
 
   it("[RS9] pushes only to the instances where the recipient is connected: one sharded channel per address", async () => {
