@@ -534,8 +534,8 @@ export function printAnalysis(
           (publish === undefined
             ? ""
             : `; the Socket.io adapter's PUBLISH: ${fixed(publish.usec / publish.calls)} µs per message`) +
-          `. Each envelope also carries its ${int(CIPHERTEXT_CHARS)}-character ciphertext to Redis twice: as the ` +
-          `store script's argument, then in the adapter's PUBLISH.`,
+          `. Each envelope carries its ${int(CIPHERTEXT_CHARS)}-character ciphertext to Redis twice, in one ` +
+          `call: to store, and inside the push message the script publishes.`,
       );
     }
     say(
@@ -547,8 +547,8 @@ export function printAnalysis(
         `${pct(concernShare(scaledB, "Redis client").share * 100)}.`,
     );
     say(
-      `  - To close it: the embedded fixes (they run on A too), and one round trip per send instead of two ` +
-        `(store and publish in one script, so the ciphertext crosses to Redis once).`,
+      `  - To close it: the embedded fixes (they run on A too); the store script already publishes the push, so ` +
+        `a send takes one Redis round trip.`,
     );
     const warning = disturbed(quietPct, [
       ["Parley scaled", s],
@@ -607,8 +607,9 @@ export function printAnalysis(
       `  - Per message at ${int(PACED_RATE)} msg/s the two instances and Redis spend ` +
         `${fixed(pacedUs(scaled) + redisUs(l, l.samples))} µs per message (Socket.io + Redis: ` +
         `${fixed(pacedUs(sioRedis) + redisUs(sioRedis?.latency, sioRedis?.latency?.samples))} µs): each send's ` +
-        `own path is that much longer (A's handling, the store script in Redis, B's push, the ack script). ` +
-        `Cutting that work (the fixes above, one Redis round trip per send) shortens the median and the tail.`,
+        `own path is that much longer: the durable store and the ack (the store script, which also publishes the ` +
+        `push, so a send takes one Redis round trip, and the ack script, both written to the append-only file), ` +
+        `which the baseline does not have, and B's push. Cutting that work shortens the median and the tail.`,
     );
     const warning = disturbed(quietPct, [
       ["Parley scaled", l],
