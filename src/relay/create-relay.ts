@@ -68,6 +68,26 @@ export type Relay = {
 };
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** How long authentication waits for Redis to confirm the new room's subscription. */
+const ROUTED_TIMEOUT_MS = 2_000;
+
+/** Resolves when `answer` does, or rejects after `ms` (the timer never keeps the process alive). */
+function answeredWithin(answer: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`createRelay: Redis did not answer within ${ms} ms`)), ms);
+    timer.unref();
+    answer.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error("createRelay: Redis refused the subscription check"));
+      },
+    );
+  });
+}
 
 function checkedOrigin(value: string, what: string): string {
   const origin = canonicalOrigin(value);
@@ -167,8 +187,9 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     metrics,
     inFlight: new Set<Promise<void>>(),
     // The room's subscription is sent on the subscriber connection when the room is created; a PING on that
-    // connection is answered only after Redis has applied it.
-    routed: redis === undefined ? () => Promise.resolve() : () => redis.sub.ping().then(() => undefined),
+    // connection is answered only after Redis has applied it. While Redis is away the PING would wait for its
+    // return, so it gives up and the session closes the socket, as when the drain fails.
+    routed: redis === undefined ? () => Promise.resolve() : () => answeredWithin(redis.sub.ping(), ROUTED_TIMEOUT_MS),
   };
 
   io.on("connection", (socket) => {

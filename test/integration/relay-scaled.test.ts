@@ -10,9 +10,13 @@ import {
   createPrng,
   envelopeTo,
   relayHarness,
+  connect,
+  once,
   send as sendOne,
   sendBatch,
+  signChallenge,
   startTestServer,
+  type Challenge,
   type Peer,
 } from "./support";
 import { startRedis, type RedisProcess } from "./redis";
@@ -265,6 +269,12 @@ describe("scaled relay (Redis)", () => {
     const refused = await send(alice, envelopeTo(bob.address));
     expect(refused).toMatchObject({ ok: false, error: { code: "unavailable" } });
     expect(await fetch(`${one.url}/healthz`).then((r) => r.status)).toBe(200);
+    // A client authenticating meanwhile is not left waiting: its room cannot be routed, so it is closed.
+    const late = connect(one.url);
+    const challenge = await once<Challenge>(late, "challenge");
+    const closed = once(late, "disconnect", 5_000);
+    late.emit("auth", signChallenge(generateIdentity(), challenge.origin, challenge.nonce));
+    await closed;
 
     await redis.restart();
     await until(async () => (await readyz(one.url)) === 200 && (await readyz(two.url)) === 200, "ready again", 10_000);
