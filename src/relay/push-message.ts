@@ -9,7 +9,8 @@ import type { Envelope } from "../protocol/envelope";
  * the recipient's channel, so every instance holding a socket of that address
  * (the sender's instance included) delivers it as if `io.to(address)` had been
  * called there. The store script publishes it, so storing and pushing are one
- * Redis round trip and only what was stored is pushed.
+ * Redis round trip (two when one of a recipient's envelopes is refused: the
+ * mailbox then publishes the rest itself) and only what was stored is pushed.
  *
  * The message format belongs to socket.io-adapter (`ClusterAdapter`); the
  * scaled-mode integration tests fail if an upgrade changes it.

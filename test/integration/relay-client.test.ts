@@ -348,9 +348,9 @@ describe("relay client against a misbehaving relay", () => {
         reply({
           ok: true,
           results: envelopes.map((envelope, i) =>
-            sends === 1 && i === 1
-              ? refuse(envelope, "rate-limited")
-              : sends === 1 && i === 2
+            sends === 1 && (i === 1 || i === 2)
+              ? refuse(envelope, i === 1 ? "rate-limited" : "unavailable")
+              : sends === 1 && i === 3
                 ? refuse(envelope, "too-large")
                 : { ok: true, id: envelope.id, status: "stored" },
           ),
@@ -359,15 +359,25 @@ describe("relay client against a misbehaving relay", () => {
     });
     const alice = client(url, identity);
     await alice.online();
-    const [first, second, third] = [envelopeTo(address), envelopeTo(address), envelopeTo(address)];
-    const results = await Promise.all([first, second, third].map((envelope) => alice.client.send(envelope)));
+    const [first, second, third, fourth] = [1, 2, 3, 4].map(() => envelopeTo(address)) as [
+      Envelope,
+      Envelope,
+      Envelope,
+      Envelope,
+    ];
+    const results = await Promise.all([first, second, third, fourth].map((envelope) => alice.client.send(envelope)));
     expect(results).toEqual([
       { ok: true, id: first.id, status: "stored" },
       { ok: true, id: second.id, status: "stored" },
-      { ok: false, error: expect.objectContaining({ code: "too-large", id: third.id }) },
+      { ok: true, id: third.id, status: "stored" },
+      { ok: false, error: expect.objectContaining({ code: "too-large", id: fourth.id }) },
     ]);
+    // The two answered "later" wait together and leave again in one batch.
     const sent = events.seen.filter((event) => event.name === "send").map((event) => event.args[0]);
-    expect(sent).toEqual([[first, second, third], [second]]);
+    expect(sent).toEqual([
+      [first, second, third, fourth],
+      [second, third],
+    ]);
   });
 
   it("[RL10] hands a redelivered id to the app once, and acks it each time", async () => {

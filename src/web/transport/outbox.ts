@@ -56,19 +56,31 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const due = (entry: Pending): boolean =>
     !entry.inFlight && entry.timer === undefined && pending.get(entry.envelope.id) === entry;
 
-  const settle = (entry: Pending, attempt: number, outcome: Attempt): void => {
-    if (pending.get(entry.envelope.id) !== entry || entry.attempt !== attempt) return;
+  /** Applies one answer; returns whether the entry is to be sent again later. */
+  const settle = (entry: Pending, attempt: number, outcome: Attempt): boolean => {
+    if (pending.get(entry.envelope.id) !== entry || entry.attempt !== attempt) return false;
     entry.inFlight = false;
     if ("final" in outcome) {
       pending.delete(entry.envelope.id);
       entry.resolve(outcome.final);
-      return;
+      return false;
     }
     entry.retries += 1;
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
+    return true;
+  };
+
+  /**
+   * The envelopes of one answer that must wait share one timer, so they leave again together: a timer each
+   * would send them one per `send`, since a turn ends after every timer callback.
+   */
+  const retryLater = (entries: readonly Pending[]): void => {
+    if (entries.length === 0) return;
+    const delay = Math.max(...entries.map((entry) => deps.retryDelayMs(entry.retries)));
+    const timer = setTimeout(() => {
+      for (const entry of entries) if (entry.timer === timer) entry.timer = undefined;
       schedule();
-    }, deps.retryDelayMs(entry.retries));
+    }, delay);
+    for (const entry of entries) entry.timer = timer;
   };
 
   const transmit = (entries: readonly Pending[]): void => {
@@ -80,7 +92,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       sent.map(({ entry }) => entry.envelope),
       (outcomes) => {
         // A short answer leaves the rest to be tried again rather than waiting forever.
-        for (const [i, { entry, attempt }] of sent.entries()) settle(entry, attempt, outcomes[i] ?? { retry: true });
+        retryLater(
+          sent
+            .filter(({ entry, attempt }, i) => settle(entry, attempt, outcomes[i] ?? { retry: true }))
+            .map(({ entry }) => entry),
+        );
       },
     );
   };
