@@ -1,3 +1,5 @@
+import type { Address } from "./address";
+import type { Envelope } from "./envelope";
 import { MAX_BATCH_CHARS, MAX_BATCH_ENVELOPES } from "./limits";
 
 /**
@@ -22,4 +24,15 @@ export function packBatches<T>(items: readonly T[], charsOf: (item: T) => number
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/** Envelopes grouped by recipient, in order, recipients in order of first appearance: one push each. */
+export function groupByRecipient(envelopes: readonly Envelope[]): Map<Address, Envelope[]> {
+  const groups = new Map<Address, Envelope[]>();
+  for (const envelope of envelopes) {
+    const group = groups.get(envelope.to);
+    if (group === undefined) groups.set(envelope.to, [envelope]);
+    else group.push(envelope);
+  }
+  return groups;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Address } from "../protocol/address";
+import { groupByRecipient } from "../protocol/batch";
 import { validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
@@ -227,17 +228,6 @@ function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
   return checked.ok ? checked.value : undefined;
 }
 
-/** Envelopes grouped by recipient, recipients in order of first appearance. */
-function byRecipient(envelopes: readonly Envelope[]): Map<Address, Envelope[]> {
-  const groups = new Map<Address, Envelope[]>();
-  for (const envelope of envelopes) {
-    const group = groups.get(envelope.to);
-    if (group === undefined) groups.set(envelope.to, [envelope]);
-    else group.push(envelope);
-  }
-  return groups;
-}
-
 function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
   switch (answer) {
     case "stored":
@@ -259,7 +249,7 @@ function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
 export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, pushes = false): Mailbox {
   const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
     if (envelopes.length === 0) return [];
-    const groups = pushes ? byRecipient(envelopes) : new Map<Address, Envelope[]>();
+    const groups = pushes ? groupByRecipient(envelopes) : new Map<Address, Envelope[]>();
     const numbers = new Map([...groups.keys()].map((address, i) => [address, i + 1]));
     const keys: string[] = [TOTAL_KEY];
     const args: (string | number)[] = [
@@ -281,11 +271,12 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
       throw new Error("redisMailbox.put: Redis did not answer once per envelope");
     }
     const results = answers.map(putResultOf);
+    if (!pushes) return results;
     // A recipient with a refused envelope was left to us: push the rest of its share without the refused ones.
     const refused = new Set(envelopes.filter((_, i) => results[i]?.ok === false).map((envelope) => envelope.to));
-    for (const address of refused) {
-      const accepted = envelopes.filter((envelope, i) => envelope.to === address && results[i]?.ok === true);
-      if (pushes && accepted.length > 0) await client.spublish(pushChannel(address), pushMessage(address, accepted));
+    const accepted = envelopes.filter((_, i) => results[i]?.ok === true);
+    for (const [address, rest] of groupByRecipient(accepted)) {
+      if (refused.has(address)) await client.spublish(pushChannel(address), pushMessage(address, rest));
     }
     return results;
   };

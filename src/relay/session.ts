@@ -3,7 +3,7 @@ import type { Address } from "../protocol/address";
 import { AUTH_CHALLENGE_BYTES, authMessage } from "../protocol/auth";
 import { signingKeyOfAddress, verifyEd25519, type RandomBytes } from "../protocol/crypto";
 import { encodeBase64Url } from "../protocol/encoding";
-import { packBatches } from "../protocol/batch";
+import { groupByRecipient, packBatches } from "../protocol/batch";
 import { ciphertextChars, envelopeRelayError, validateEnvelope, type Envelope } from "../protocol/envelope";
 import { relayError, type RelayError } from "../protocol/errors";
 import {
@@ -236,7 +236,7 @@ class Session {
       results.push({ ok: true, id: envelope.id, status: "stored" });
     }
     const outcomes = accepted.length === 0 ? [] : await ctx.mailbox.put(accepted.map((item) => item.envelope));
-    const pushes = new Map<Address, Envelope[]>();
+    const delivered: Envelope[] = [];
     let stored = 0;
     for (const [i, { envelope, slot }] of accepted.entries()) {
       const outcome = outcomes[i];
@@ -247,9 +247,7 @@ class Session {
         continue;
       }
       if (outcome.value === "stored") stored += 1;
-      const forRecipient = pushes.get(envelope.to);
-      if (forRecipient === undefined) pushes.set(envelope.to, [envelope]);
-      else forRecipient.push(envelope);
+      delivered.push(envelope);
     }
     ctx.metrics.stored.inc(stored);
     // Pushed before the sender hears "stored", and pushed again for a duplicate: a sender retries only when it did
@@ -257,7 +255,7 @@ class Session {
     // the copies by id; without this, an envelope could wait in the mailbox until its recipient reconnects.
     // Counted where it can be seen: sockets on this instance. Other instances' sockets get it through the adapter.
     // A mailbox that pushes on put (scaled mode) has already published them, as a rule with the store itself.
-    for (const [to, envelopes] of pushes) {
+    for (const [to, envelopes] of groupByRecipient(delivered)) {
       ctx.metrics.delivered.inc(envelopes.length * (ctx.io.sockets.adapter.rooms.get(to)?.size ?? 0));
       if (!ctx.mailbox.pushesOnPut) ctx.io.to(to).emit("envelopes", envelopes);
     }
