@@ -21,6 +21,7 @@ import { canonicalOrigin, originAllowed, requestOrigin } from "./origin";
 import { createAddressLimiter, type RateLimit } from "./rate-limit";
 import { PUSH_CHANNEL_PREFIX } from "./push-message";
 import { createRedisMailbox } from "./redis-mailbox";
+import { redeliverLocal } from "./delivery";
 import { startSession, type RelayServer } from "./session";
 
 export type RelayDeps = {
@@ -120,6 +121,35 @@ function connectRedis(url: string, logger: Logger): RedisClients {
 }
 
 /**
+ * After the subscriber connection comes back (Redis restarted, or the connection dropped), `redeliver` runs
+ * once Redis has applied the renewed subscriptions: pushes published while they were away reached nobody (RS10).
+ * Runs one at a time; a reconnect during a run queues one more.
+ */
+function watchResubscribe(sub: Redis, redeliver: () => Promise<number>, logger: Logger): void {
+  let connectedBefore = false;
+  let running: Promise<void> = Promise.resolve();
+  sub.on("ready", () => {
+    // The first subscriptions precede every authentication (RS9), so nothing can have been missed yet.
+    if (!connectedBefore) {
+      connectedBefore = true;
+      return;
+    }
+    // ioredis emits "ready" before it sends the subscriptions again; deferred, the PING goes out behind them.
+    setImmediate(() => {
+      running = running.then(async () => {
+        try {
+          await answeredWithin(sub.ping(), ROUTED_TIMEOUT_MS);
+          const delivered = await redeliver();
+          logger.info({ event: "redelivered", delivered }, "mailboxes drained again after resubscribing");
+        } catch (error) {
+          logger.warn({ event: "redeliver-failed", ...describeFailure(error) }, "could not drain mailboxes again");
+        }
+      });
+    });
+  });
+}
+
+/**
  * The relay: authenticates sockets by signature, stores envelopes in the
  * recipient's mailbox, pushes them to its online sockets (on any instance),
  * deletes them when acked. It reads no environment; `server.ts` and `main.ts`
@@ -171,6 +201,8 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
       createShardedAdapter(redis.pub, redis.sub, { channelPrefix: PUSH_CHANNEL_PREFIX, subscriptionMode: "dynamic" }),
     );
   }
+
+  if (redis !== undefined) watchResubscribe(redis.sub, () => redeliverLocal(io, mailbox, metrics), logger);
 
   const context = {
     io,

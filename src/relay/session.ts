@@ -3,8 +3,8 @@ import type { Address } from "../protocol/address";
 import { AUTH_CHALLENGE_BYTES, authMessage } from "../protocol/auth";
 import { signingKeyOfAddress, verifyEd25519, type RandomBytes } from "../protocol/crypto";
 import { encodeBase64Url } from "../protocol/encoding";
-import { groupByRecipient, packBatches } from "../protocol/batch";
-import { ciphertextChars, envelopeRelayError, validateEnvelope, type Envelope } from "../protocol/envelope";
+import { groupByRecipient } from "../protocol/batch";
+import { envelopeRelayError, validateEnvelope, type Envelope } from "../protocol/envelope";
 import { relayError, type RelayError } from "../protocol/errors";
 import {
   CLIENT_EVENTS,
@@ -17,6 +17,7 @@ import {
 } from "../protocol/events";
 import { envelopeIdOf, parseAckIds, parseAuthResponse, parseSendBatch } from "../protocol/validate";
 import { RELAY_EVENTS_VERSION } from "../protocol/version";
+import { deliverWaiting } from "./delivery";
 import { singlePayload, splitEvent, type InboundEvent } from "./inbound";
 import { addressPrefix, describeFailure, type Logger } from "./logger";
 import type { Mailbox } from "./mailbox";
@@ -196,9 +197,7 @@ class Session {
       event.reply?.(result);
       ctx.logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
       // Joined (and routed here) first, then drained: an envelope arriving in between may come twice, never zero times.
-      const waiting = await ctx.mailbox.list(owner);
-      for (const envelopes of packBatches(waiting, ciphertextChars)) socket.emit("envelopes", envelopes);
-      ctx.metrics.delivered.inc(waiting.length);
+      deliverWaiting(socket, await ctx.mailbox.list(owner), ctx.metrics);
     } catch (error) {
       // A socket that could not join its room or drain its mailbox would wait in vain: close it so the client reconnects.
       socket.disconnect(true);

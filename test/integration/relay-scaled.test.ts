@@ -264,6 +264,33 @@ describe("scaled relay (Redis)", () => {
     }
   });
 
+  it("[RS10] a push published while an instance's subscriptions were away still arrives: its mailboxes are drained again", async () => {
+    const [one, two] = [await instance(), await instance()];
+    const client = new Redis(redis.url);
+    try {
+      const alice = await peer(one.url);
+      const bob = await peer(two.url);
+      const subscribers = async () => {
+        const answer = (await client.call("PUBSUB", "SHARDNUMSUB", `socket.io#/#${bob.address}#`)) as [string, number];
+        return answer[1];
+      };
+      expect(await subscribers()).toBe(1);
+      // Every subscriber connection drops; the instances reconnect after 200 ms, their sockets stay connected.
+      await client.call("CLIENT", "KILL", "TYPE", "pubsub");
+      expect(await subscribers()).toBe(0);
+      const missed = envelopeTo(bob.address);
+      expect(await send(alice, missed)).toEqual(stored(missed));
+      expect(await bob.inbox.next()).toEqual(missed);
+      expect(bob.socket.connected).toBe(true);
+      // Routing is back too: the next envelope comes as a push.
+      const next = envelopeTo(bob.address);
+      expect(await send(alice, next)).toEqual(stored(next));
+      expect(await bob.inbox.next()).toEqual(next);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("[RS5] with Redis down: not ready, sends refused as unavailable, nothing crashes; back up: ready and routing", async () => {
     const [one, two] = [await instance(), await instance()];
     const alice = await peer(one.url);
