@@ -12,8 +12,9 @@ import type { Envelope } from "../protocol/envelope";
  * Redis round trip (two when one of a recipient's envelopes is refused: the
  * mailbox then publishes the rest itself) and only what was stored is pushed.
  *
- * The message format belongs to socket.io-adapter (`ClusterAdapter`); the
- * scaled-mode integration tests fail if an upgrade changes it.
+ * The message format belongs to socket.io-adapter (`ClusterAdapter`), so both
+ * adapter packages are pinned exactly; a unit test compares this message with
+ * the adapter's own, and the scaled-mode integration tests deliver it.
  */
 
 /** The adapter's channel prefix: the adapter subscribes with it and the mailbox publishes with it. */
@@ -37,7 +38,8 @@ export function pushMessage(address: Address, envelopes: readonly Envelope[]): s
     type: MessageType.BROADCAST,
     data: {
       opts: { rooms: [address], except: [], flags: {} },
-      packet: { type: PacketType.EVENT, nsp: NAMESPACE, data: ["envelopes", envelopes] },
+      // No `nsp` in the packet: the receiving adapter sets its own namespace, as for the adapter's messages.
+      packet: { type: PacketType.EVENT, data: ["envelopes", envelopes] },
     },
   });
 }
