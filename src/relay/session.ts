@@ -210,13 +210,23 @@ class Session {
    * mailbox call, and each recipient's share pushed as one `envelopes` event.
    */
   private async onSend(event: Answerable, payload: unknown): Promise<void> {
-    const { ctx, address } = this;
     const batch = parseSendBatch(payload);
     if (!batch.ok) return this.reject(event, batch.error);
     const results: SendResult[] = [];
+    try {
+      await this.storeBatch(event, batch.value, results);
+    } finally {
+      // Also when storage failed and the event is refused whole: what was counted is logged (OP2).
+      this.logRefusals(results);
+    }
+  }
+
+  /** Answers into `results` as it goes, so the refusals made before a failure are still logged. */
+  private async storeBatch(event: Answerable, candidates: readonly unknown[], results: SendResult[]): Promise<void> {
+    const { ctx, address } = this;
     /** Valid envelopes with a token, and where each one's answer goes in `results`. */
     const accepted: { readonly envelope: Envelope; readonly slot: number }[] = [];
-    for (const candidate of batch.value) {
+    for (const candidate of candidates) {
       const checked = validateEnvelope(candidate);
       if (!checked.ok) {
         results.push(this.refusal(envelopeRelayError(checked.error, envelopeIdOf(candidate))));
@@ -262,16 +272,26 @@ class Session {
     event.reply?.(answer);
     // Recipients are deliberately not logged per message: logs would outlive the mailbox TTL.
     ctx.logger.debug(
-      { event: "send", envelopes: batch.value.length, accepted: accepted.length, stored },
+      { event: "send", envelopes: candidates.length, accepted: accepted.length, stored },
       "envelopes stored",
     );
   }
 
-  /** One envelope's refusal inside an answered batch: logged and counted like any other (ER1, OP2). */
+  /** One envelope's refusal inside an answered batch: counted like any other, logged with its batch (ER1, OP2). */
   private refusal(error: RelayError): SendResult {
-    this.ctx.logger.info({ event: "rejected", code: error.code, name: "send" }, "envelope refused");
     this.ctx.metrics.rejections.inc({ reason: error.code });
     return { ok: false, error };
+  }
+
+  /** A line per refusal code in a batch, not per envelope: a full mailbox refuses a whole batch of 32 at once. */
+  private logRefusals(results: readonly SendResult[]): void {
+    const byCode = new Map<string, number>();
+    for (const result of results) {
+      if (!result.ok) byCode.set(result.error.code, (byCode.get(result.error.code) ?? 0) + 1);
+    }
+    for (const [code, envelopes] of byCode) {
+      this.ctx.logger.info({ event: "rejected", code, name: "send", envelopes }, "envelopes refused");
+    }
   }
 
   private async onAck(event: Answerable, payload: unknown, owner: Address): Promise<void> {

@@ -1438,10 +1438,15 @@ async function runScript(
   const depth = await memory.depth();
   if (depth !== listed) problems.push(`mailbox depth ${depth}, but ${listed} envelopes listed`);
 
-  // OP2: each refusal, of an event or of one envelope of a batch, is logged once and counted once by its code; an
-  // event refused by the socket's bucket is counted (LM3), not logged.
+  // OP2: each refusal, of an event or of one envelope of a batch, is logged once and counted once by its code (a
+  // batch's refusals in one line per code, with how many envelopes); an event refused by the socket's bucket is
+  // counted (LM3), not logged.
   const logged = new Map<string, number>();
-  for (const line of logs.lines) if (line.fields["event"] === "rejected") bump(logged, String(line.fields["code"]));
+  for (const line of logs.lines) {
+    if (line.fields["event"] !== "rejected") continue;
+    const envelopes = line.fields["envelopes"];
+    bump(logged, String(line.fields["code"]), typeof envelopes === "number" ? envelopes : 1);
+  }
   const rejectionsAfter = await rejectionCounts(metrics);
   for (const code of RELAY_ERROR_CODES) {
     const count = logged.get(code) ?? 0;
