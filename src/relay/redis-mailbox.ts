@@ -5,6 +5,7 @@ import { groupByRecipient } from "../protocol/batch";
 import { validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
+import { coalesce } from "./coalesce";
 import { pushChannel, pushMessage } from "./push-message";
 
 /**
@@ -160,29 +161,47 @@ tidy(KEYS[1], KEYS[2])
 return redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', tonumber(ARGV[2]))
 `;
 
-/** KEYS: stream, index, total. ARGV: message ids. Returns the stream ids of the entries removed. */
+/**
+ * KEYS: total, then a stream and an index per mailbox. ARGV: per mailbox, how many message ids, then the ids.
+ * Returns, per mailbox, the stream ids of the entries removed. Acks from many sockets run as one call (see
+ * `ACK_WINDOW_MS`); a mailbox may appear twice, and its second ids find what the first left.
+ */
 const ACK = `${PRELUDE}
-local removed = {}
-local freed = 0
-for _, mid in ipairs(ARGV) do
-  local value = redis.call('HGET', KEYS[2], mid)
-  if value then
-    local id, size = string.match(value, '^(%S+) (%d+)$')
-    if id then
-      redis.call('XDEL', KEYS[1], id)
-      freed = freed + tonumber(size)
-      table.insert(removed, id)
+local results = {}
+local at = 1
+local removedAll, freedAll = 0, 0
+for m = 1, (#KEYS - 1) / 2 do
+  local stream, idx = KEYS[2 * m], KEYS[2 * m + 1]
+  local count = tonumber(ARGV[at])
+  local removed = {}
+  local freed = 0
+  for k = at + 1, at + count do
+    local mid = ARGV[k]
+    local value = redis.call('HGET', idx, mid)
+    if value then
+      local id, size = string.match(value, '^(%S+) (%d+)$')
+      if id then
+        redis.call('XDEL', stream, id)
+        freed = freed + tonumber(size)
+        table.insert(removed, id)
+      end
+      redis.call('HDEL', idx, mid)
     end
-    redis.call('HDEL', KEYS[2], mid)
   end
+  at = at + count + 1
+  if #removed > 0 then
+    redis.call('HINCRBY', idx, '#chars', -freed)
+    removedAll = removedAll + #removed
+    freedAll = freedAll + freed
+  end
+  tidy(stream, idx)
+  results[m] = removed
 end
-if #removed > 0 then
-  redis.call('HINCRBY', KEYS[2], '#chars', -freed)
-  redis.call('HINCRBY', KEYS[3], 'envelopes', -#removed)
-  redis.call('HINCRBY', KEYS[3], 'chars', -freed)
+if removedAll > 0 then
+  redis.call('HINCRBY', KEYS[1], 'envelopes', -removedAll)
+  redis.call('HINCRBY', KEYS[1], 'chars', -freedAll)
 end
-tidy(KEYS[1], KEYS[2])
-return removed
+return results
 `;
 
 /** KEYS: stream, index, total. ARGV: ttl. */
@@ -206,6 +225,17 @@ async function run(client: Redis, which: Script, keys: readonly string[], args: 
     return client.eval(which.source, keys.length, ...keys, ...args);
   }
 }
+
+/**
+ * Acks wait this long for others and are deleted together, in one script call: an ack frees storage and is
+ * never awaited by a user, and acks are half of all mailbox calls. An instance that dies meanwhile loses them;
+ * the envelopes are delivered again and clients drop them by id (RL4).
+ */
+export const ACK_WINDOW_MS = 10;
+/** Ids (plus one per mailbox) that make a batch of acks run at once, whatever the window. */
+const ACK_BATCH_IDS = 1_024;
+
+type AckRequest = { readonly address: Address; readonly ids: readonly MessageId[] };
 
 const keysOf = (address: string) => [KEY_PREFIX + address, INDEX_PREFIX + address, TOTAL_KEY] as const;
 
@@ -288,12 +318,26 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
     return entries.flatMap((entry: unknown) => envelopeOf(address, entry) ?? []);
   };
 
-  const ack = async (address: Address, ids: readonly MessageId[]): Promise<readonly number[]> => {
-    if (ids.length === 0) return [];
-    const removed = await run(client, SCRIPTS.ack, keysOf(address), ids);
-    if (!Array.isArray(removed)) throw new Error("redisMailbox.ack: Redis did not answer with ids");
-    return removed.flatMap((id: unknown) => storedAtOf(id) ?? []);
-  };
+  const acks = coalesce<AckRequest, readonly number[]>(
+    async (requests) => {
+      const keys: string[] = [TOTAL_KEY];
+      const args: (string | number)[] = [];
+      for (const { address, ids } of requests) {
+        keys.push(KEY_PREFIX + address, INDEX_PREFIX + address);
+        args.push(ids.length, ...ids);
+      }
+      const removed = await run(client, SCRIPTS.ack, keys, args);
+      if (!Array.isArray(removed)) throw new Error("redisMailbox.ack: Redis did not answer with lists of ids");
+      return removed.map((ids: unknown) => {
+        if (!Array.isArray(ids)) throw new Error("redisMailbox.ack: Redis did not answer with ids");
+        return ids.flatMap((id: unknown) => storedAtOf(id) ?? []);
+      });
+    },
+    { windowMs: ACK_WINDOW_MS, maxWeight: ACK_BATCH_IDS, weightOf: (request) => request.ids.length + 1 },
+  );
+
+  const ack = async (address: Address, ids: readonly MessageId[]): Promise<readonly number[]> =>
+    ids.length === 0 ? [] : acks.call({ address, ids });
 
   const sweep = async (): Promise<number> => {
     let dropped = 0;
@@ -314,5 +358,5 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
     return Number.isFinite(value) && value > 0 ? value : 0;
   };
 
-  return { put, pushesOnPut: pushes, list, ack, sweep, depth, close: () => Promise.resolve() };
+  return { put, pushesOnPut: pushes, list, ack, sweep, depth, close: () => acks.flush() };
 }

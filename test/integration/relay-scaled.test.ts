@@ -204,6 +204,39 @@ describe("scaled relay (Redis)", () => {
     }
   });
 
+  it("[RS11] acks of several mailboxes, arriving together, are deleted by one script call with each caller's answer", async () => {
+    await loadCrypto();
+    const client = new Redis(redis.url);
+    try {
+      const inRedis = createRedisMailbox(client, DEFAULT_MEMORY_MAILBOX_LIMITS);
+      const [bob, carol] = [generateIdentity(), generateIdentity()].map((id) => addressOf(id.signing.publicKey));
+      const toBob = [envelopeTo(bob!), envelopeTo(bob!), envelopeTo(bob!)];
+      const toCarol = [envelopeTo(carol!)];
+      await inRedis.put([...toBob, ...toCarol]);
+      const scriptCalls = async () => {
+        const stats = await client.info("commandstats");
+        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      const before = await scriptCalls();
+      const answers = await Promise.all([
+        inRedis.ack(bob!, [toBob[0]!.id, toBob[1]!.id]),
+        inRedis.ack(carol!, [toCarol[0]!.id, envelopeTo(carol!).id]),
+        // Bob again (another tab): one id already in the first ack, one new.
+        inRedis.ack(bob!, [toBob[1]!.id, toBob[2]!.id]),
+      ]);
+      expect(await scriptCalls()).toBe(before + 1);
+      expect(answers.map((storedAt) => storedAt.length)).toEqual([2, 1, 1]);
+      for (const storedAt of answers.flat()) expect(Math.abs(storedAt - Date.now())).toBeLessThan(60_000);
+      expect(await inRedis.list(bob!)).toEqual([]);
+      expect(await inRedis.list(carol!)).toEqual([]);
+      expect(await inRedis.depth()).toBe(0);
+      // Their keys are gone with their last envelope.
+      expect(await client.exists(`parley:mb:${bob}`, `parley:mbid:${bob}`)).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("[RS8] a batch partly refused pushes its recipient only the envelopes stored, in one event", async () => {
     const small = await instance({ mailboxLimits: { maxEnvelopes: 2 } });
     const alice = await peer(small.url);
