@@ -43,6 +43,7 @@ const settings: Settings = {
   warmupMs: quick ? 500 : 750,
   pacedWarmupMs: quick ? 2_000 : 3_000,
   windowMs: quick ? 1_500 : 3_000,
+  pacedWindowMs: quick ? 1_500 : 10_000,
   drainMs: 10_000,
   idleConnections: Math.max(100, Number(option("--idle") ?? (quick ? 2_000 : IDLE_CONNECTIONS))),
   idleWarmConnections: 200,
@@ -77,7 +78,7 @@ function header(): void {
       `process(es) hold both ends of every pair. Saturation: each sender keeps ${WINDOW} sends awaiting the ` +
       `server's answer; ${settings.warmupMs} ms warm-up, ${settings.windowMs} ms measured; msg/s delivered to ` +
       `receivers. Latency: ${PACED_RATE} msg/s open loop, spread evenly over the pairs, send→receive at the ` +
-      `receiver (one clock), ${settings.pacedWarmupMs} ms warm-up at that rate, ${settings.windowMs} ms measured. Parley's receivers ack what they get, batched per ` +
+      `receiver (one clock), ${settings.pacedWarmupMs} ms warm-up at that rate, ${settings.pacedWindowMs} ms measured (${((PACED_RATE * settings.pacedWindowMs) / 100_000).toLocaleString("en-US")} samples beyond the p99). Parley's receivers ack what they get, batched per ` +
       `tick as the web client does, and its senders put what they hand over in one turn into one \`send\`, as the ` +
       `web client's outbox does; the baselines have no mailbox and nothing to ack, and send one envelope per event.`,
   );
