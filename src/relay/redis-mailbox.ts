@@ -6,7 +6,7 @@ import { validateEnvelope, type Envelope, type MessageId } from "../protocol/env
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
 import { coalesce } from "./coalesce";
-import { pushChannel, pushMessage } from "./push-message";
+import { pushChannel, pushMessageWithSpans, type Span } from "./push-message";
 
 /**
  * Mailboxes in Redis, shared by every relay instance. One Stream per address
@@ -68,9 +68,11 @@ end
 /**
  * KEYS: total, then a stream and an index per envelope. ARGV: ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
  * maxTotalChars, safety, the number of pushes, then channel and message per push (each recipient's envelopes of
- * the batch, see push-message.ts), then id, v, ct, size and push number (1-based; 0: none) per envelope.
- * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order, and publishes each push
- * none of whose envelopes was refused; the caller publishes the rest itself, with the refused ones left out.
+ * the batch, see push-message.ts), then id, v, ct, size, push number (1-based; 0: none) and the span of its JSON
+ * in that push's message (first and last character) per envelope.
+ * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order, and publishes each push:
+ * as given when none of its envelopes was refused, else cut down to the others (none left: not at all), so only
+ * what was stored is pushed, in the same round trip and in order with every other push.
  * A batch usually goes to one recipient, so each mailbox's length, size and expiry and the totals are read and
  * written once per batch, not once per envelope; a mailbox's `#chars` and the totals are raised at the end
  * (`added` tracks what this batch put in). Expired entries are trimmed here only when a mailbox looks full
@@ -86,6 +88,8 @@ local keep = ttl + tonumber(ARGV[6])
 local pushCount = tonumber(ARGV[7])
 local first = 7 + 2 * pushCount
 local refused = {}
+-- Per push: where its envelope list starts and ends, and the spans of the envelopes kept.
+local spans = {}
 local function totals()
   local t = redis.call('HMGET', total, 'envelopes', 'chars')
   return tonumber(t[1] or '0'), tonumber(t[2] or '0')
@@ -96,8 +100,9 @@ local boxes = {}
 local answers = {}
 for i = 1, (#KEYS - 1) / 2 do
   local stream, idx = KEYS[2 * i], KEYS[2 * i + 1]
-  local at = first + (i - 1) * 5
+  local at = first + (i - 1) * 7
   local mid, v, ct, size, push = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), ARGV[at + 5]
+  local from, to = tonumber(ARGV[at + 6]), tonumber(ARGV[at + 7])
   local box = boxes[stream]
   if box == nil then
     local chars = tonumber(redis.call('HGET', idx, '#chars') or '0')
@@ -134,6 +139,15 @@ for i = 1, (#KEYS - 1) / 2 do
       answers[i] = 'stored'
     end
   end
+  if push ~= '0' then
+    local span = spans[push]
+    if span == nil then
+      span = { from = from, kept = {} }
+      spans[push] = span
+    end
+    span.to = to
+    if answers[i] == 'stored' or answers[i] == 'duplicate' then table.insert(span.kept, { from, to }) end
+  end
 end
 for stream, box in pairs(boxes) do
   if box.stored > 0 then
@@ -149,7 +163,16 @@ if addedEnvelopes > 0 then
   redis.call('HINCRBY', total, 'chars', addedChars)
 end
 for p = 1, pushCount do
-  if not refused[tostring(p)] then redis.call('SPUBLISH', ARGV[6 + 2 * p], ARGV[7 + 2 * p]) end
+  local channel, message = ARGV[6 + 2 * p], ARGV[7 + 2 * p]
+  local span = spans[tostring(p)]
+  if not refused[tostring(p)] then
+    redis.call('SPUBLISH', channel, message)
+  elseif #span.kept > 0 then
+    local pieces = {}
+    for _, kept in ipairs(span.kept) do table.insert(pieces, string.sub(message, kept[1], kept[2])) end
+    local head, tail = string.sub(message, 1, span.from - 1), string.sub(message, span.to + 1)
+    redis.call('SPUBLISH', channel, head .. table.concat(pieces, ',') .. tail)
+  end
 end
 return answers
 `;
@@ -291,24 +314,27 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
       SAFETY_NET_MS,
       groups.size,
     ];
-    for (const [address, group] of groups) args.push(pushChannel(address), pushMessage(address, group));
+    const spans = new Map<Address, readonly Span[]>();
+    for (const [address, group] of groups) {
+      const push = pushMessageWithSpans(address, group);
+      args.push(pushChannel(address), push.message);
+      spans.set(address, push.spans);
+    }
+    /** How many of each recipient's envelopes came before: the index of the next one's span. */
+    const before = new Map<Address, number>();
     for (const envelope of envelopes) {
+      const nth = before.get(envelope.to) ?? 0;
+      before.set(envelope.to, nth + 1);
+      const span = spans.get(envelope.to)?.[nth];
       keys.push(KEY_PREFIX + envelope.to, INDEX_PREFIX + envelope.to);
       args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length, numbers.get(envelope.to) ?? 0);
+      args.push(span?.first ?? 0, span?.last ?? 0);
     }
     const answers = await run(client, SCRIPTS.put, keys, args);
     if (!Array.isArray(answers) || answers.length !== envelopes.length) {
       throw new Error("redisMailbox.put: Redis did not answer once per envelope");
     }
-    const results = answers.map(putResultOf);
-    if (!pushes) return results;
-    // A recipient with a refused envelope was left to us: push the rest of its share without the refused ones.
-    const refused = new Set(envelopes.filter((_, i) => results[i]?.ok === false).map((envelope) => envelope.to));
-    const accepted = envelopes.filter((_, i) => results[i]?.ok === true);
-    for (const [address, rest] of groupByRecipient(accepted)) {
-      if (refused.has(address)) await client.spublish(pushChannel(address), pushMessage(address, rest));
-    }
-    return results;
+    return answers.map(putResultOf);
   };
 
   const list = async (address: Address): Promise<readonly Envelope[]> => {

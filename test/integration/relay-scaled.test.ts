@@ -248,6 +248,18 @@ describe("scaled relay (Redis)", () => {
     expect(answer.results.map((result) => result.ok)).toEqual([true, true, false]);
     expect([await bob.inbox.next(), await bob.inbox.next()]).toEqual([batch[0], batch[1]]);
     expect(pushes).toEqual([[batch[0], batch[1]]]);
+
+    // Refused in the middle: the script cuts it out of the message and keeps the envelopes on either side.
+    const narrow = await instance({ mailboxLimits: { maxChars: 600 } });
+    const carol = await peer(narrow.url);
+    const dave = await peer(narrow.url);
+    const toDave: unknown[] = [];
+    dave.socket.on("envelopes", (envelopes: unknown) => toDave.push(envelopes));
+    const mixed = [envelopeTo(dave.address, 96), envelopeTo(dave.address, 600), envelopeTo(dave.address, 96)];
+    const mixedAnswer = (await sendBatch(carol.socket, mixed)) as { results: { ok: boolean }[] };
+    expect(mixedAnswer.results.map((result) => result.ok)).toEqual([true, false, true]);
+    expect([await dave.inbox.next(), await dave.inbox.next()]).toEqual([mixed[0], mixed[2]]);
+    expect(toDave).toEqual([[mixed[0], mixed[2]]]);
   });
 
   it("[RS9] pushes only to the instances where the recipient is connected: one sharded channel per address", async () => {
