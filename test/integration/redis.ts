@@ -56,6 +56,12 @@ async function answersPing(port: number, ms = 5_000): Promise<void> {
   }
 }
 
+/** Every redis-server this process started and has not seen exit: killed with it, whatever the tests did. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisProcess> {
   requireRedisServer();
   const dir = mkdtempSync(path.join(tmpdir(), "parley-redis-"));
@@ -78,9 +84,16 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
     "no",
   ];
   let child: ChildProcess | undefined;
+  /** This server's processes, the one before a restart included until it has exited. */
+  const mine = new Set<ChildProcess>();
 
   const launch = async (): Promise<void> => {
-    child = spawn("redis-server", args, { stdio: "ignore" });
+    const started = spawn("redis-server", args, { stdio: "ignore" });
+    for (const set of [running, mine]) {
+      set.add(started);
+      started.once("exit", () => set.delete(started));
+    }
+    child = started;
     await answersPing(port);
   };
   const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
@@ -100,6 +113,8 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
     restart: launch,
     dispose: async () => {
       await stop("SIGKILL");
+      // One that a failed restart left running, or that was stopped but not yet seen to exit.
+      for (const other of mine) other.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
   };
