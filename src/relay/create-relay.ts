@@ -23,6 +23,7 @@ import { PUSH_CHANNEL_PREFIX } from "./push-message";
 import { createRedisMailbox } from "./redis-mailbox";
 import { redeliverLocal } from "./delivery";
 import { startSession, type RelayServer } from "./session";
+import { sharedPing, watchResubscribe } from "./subscriptions";
 
 export type RelayDeps = {
   /** The server to attach to; the relay never listens by itself. */
@@ -69,27 +70,6 @@ export type Relay = {
 };
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-/** How long authentication waits for Redis to confirm the new room's subscription. */
-const ROUTED_TIMEOUT_MS = 2_000;
-
-/** Resolves when `answer` does, or rejects after `ms` (the timer never keeps the process alive). */
-function answeredWithin(answer: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`createRelay: Redis did not answer within ${ms} ms`)), ms);
-    timer.unref();
-    answer.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error("createRelay: Redis refused the subscription check"));
-      },
-    );
-  });
-}
-
 function checkedOrigin(value: string, what: string): string {
   const origin = canonicalOrigin(value);
   if (origin === undefined) {
@@ -118,35 +98,6 @@ function connectRedis(url: string, logger: Logger): RedisClients {
     client.on("ready", () => logger.info({ event: "redis-ready", role }, "redis connected"));
   }
   return { data, pub, sub };
-}
-
-/**
- * After the subscriber connection comes back (Redis restarted, or the connection dropped), `redeliver` runs
- * once Redis has applied the renewed subscriptions: pushes published while they were away reached nobody (RS10).
- * Runs one at a time; a reconnect during a run queues one more.
- */
-function watchResubscribe(sub: Redis, redeliver: () => Promise<number>, logger: Logger): void {
-  let connectedBefore = false;
-  let running: Promise<void> = Promise.resolve();
-  sub.on("ready", () => {
-    // The first subscriptions precede every authentication (RS9), so nothing can have been missed yet.
-    if (!connectedBefore) {
-      connectedBefore = true;
-      return;
-    }
-    // ioredis emits "ready" before it sends the subscriptions again; deferred, the PING goes out behind them.
-    setImmediate(() => {
-      running = running.then(async () => {
-        try {
-          await answeredWithin(sub.ping(), ROUTED_TIMEOUT_MS);
-          const delivered = await redeliver();
-          logger.info({ event: "redelivered", delivered }, "mailboxes drained again after resubscribing");
-        } catch (error) {
-          logger.warn({ event: "redeliver-failed", ...describeFailure(error) }, "could not drain mailboxes again");
-        }
-      });
-    });
-  });
 }
 
 /**
@@ -221,7 +172,7 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     // The room's subscription is sent on the subscriber connection when the room is created; a PING on that
     // connection is answered only after Redis has applied it. While Redis is away the PING would wait for its
     // return, so it gives up and the session closes the socket, as when the drain fails.
-    routed: redis === undefined ? () => Promise.resolve() : () => answeredWithin(redis.sub.ping(), ROUTED_TIMEOUT_MS),
+    routed: redis === undefined ? () => Promise.resolve() : sharedPing(redis.sub),
   };
 
   io.on("connection", (socket) => {

@@ -196,6 +196,8 @@ class Session {
       const result: AuthResult = { ok: true, address: owner };
       event.reply?.(result);
       ctx.logger.info({ event: "auth", address: addressPrefix(owner) }, "socket authenticated");
+      // Gone while Redis confirmed (a reconnecting crowd): nobody to drain to.
+      if (socket.disconnected) return;
       // Joined (and routed here) first, then drained: an envelope arriving in between may come twice, never zero times.
       deliverWaiting(socket, await ctx.mailbox.list(owner), ctx.metrics);
     } catch (error) {
