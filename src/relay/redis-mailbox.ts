@@ -252,7 +252,7 @@ async function run(client: Redis, which: Script, keys: readonly string[], args: 
 /**
  * Acks wait this long for others and are deleted together, in one script call: an ack frees storage and is
  * never awaited by a user, and acks are half of all mailbox calls. An instance that dies meanwhile loses them;
- * the envelopes are delivered again and clients drop them by id (RL4).
+ * the envelopes are delivered again and clients drop them by id (RL3, RL10).
  */
 export const ACK_WINDOW_MS = 10;
 /** Ids (plus one per mailbox) that make a batch of acks run at once, whatever the window. */
