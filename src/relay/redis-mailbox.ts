@@ -70,13 +70,15 @@ end
  * maxTotalChars, safety, the number of pushes, then channel and message per push (each recipient's envelopes of
  * the batch, see push-message.ts), then id, v, ct, size, push number (1-based; 0: none) and the span of its JSON
  * in that push's message (first and last character) per envelope.
- * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order, and publishes each push:
+ * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order ('full-relay-expired'
+ * when some envelope may have expired since the last sweep, see `sweep`), and publishes each push:
  * as given when none of its envelopes was refused, else cut down to the others (none left: not at all), so only
  * what was stored is pushed, in the same round trip and in order with every other push.
  * A batch usually goes to one recipient, so each mailbox's length, size and expiry and the totals are read and
  * written once per batch, not once per envelope; a mailbox's `#chars` and the totals are raised at the end
- * (`added` tracks what this batch put in). Expired entries are trimmed here only when a mailbox looks full
- * (reads and the sweep trim the rest). The index maps a message id to "<entry id> <size>", so an ack needs no
+ * (`added` tracks what this batch put in). Expired entries are trimmed here only when a mailbox looks full or
+ * an id sent again was held only by an expired entry (reads and the sweep trim the rest; a relay found full is
+ * swept by the caller, see `put`). The index maps a message id to "<entry id> <size>", so an ack needs no
  * read of the stream.
  */
 const PUT = `${PRELUDE}
@@ -95,6 +97,12 @@ local function totals()
   return tonumber(t[1] or '0'), tonumber(t[2] or '0')
 end
 local totalEnvelopes, totalChars = totals()
+-- Whether some envelope may have expired since the last sweep (which noted when the next one can).
+local mayFree = nil
+local function expiredMayFree()
+  if mayFree == nil then mayFree = now_ms() >= tonumber(redis.call('HGET', total, 'next-expiry') or '0') end
+  return mayFree
+end
 local addedEnvelopes, addedChars = 0, 0
 local boxes = {}
 local answers = {}
@@ -112,20 +120,27 @@ for i = 1, (#KEYS - 1) / 2 do
   local function over()
     return box.count + 1 > maxEnvelopes or box.chars + size > maxChars
   end
-  if redis.call('HEXISTS', idx, mid) == 1 then
+  local function refresh()
+    trim(stream, idx, total, ttl)
+    box.count = redis.call('XLEN', stream)
+    box.chars = tonumber(redis.call('HGET', idx, '#chars') or '0') + box.added
+    totalEnvelopes, totalChars = totals()
+  end
+  local held = redis.call('HGET', idx, mid)
+  -- A copy that expired but was not trimmed yet is no duplicate, as in memory, which prunes before it looks.
+  if held and tonumber(string.match(held, '^(%d+)-')) < now_ms() - ttl then
+    refresh()
+    held = redis.call('HGET', idx, mid)
+  end
+  if held then
     answers[i] = 'duplicate'
   else
-    if over() then
-      trim(stream, idx, total, ttl)
-      box.count = redis.call('XLEN', stream)
-      box.chars = tonumber(redis.call('HGET', idx, '#chars') or '0') + box.added
-      totalEnvelopes, totalChars = totals()
-    end
+    if over() then refresh() end
     if over() then
       answers[i] = 'full-address'
       refused[push] = true
     elseif totalEnvelopes + addedEnvelopes + 1 > maxTotalEnvelopes or totalChars + addedChars + size > maxTotalChars then
-      answers[i] = 'full-relay'
+      answers[i] = expiredMayFree() and 'full-relay-expired' or 'full-relay'
       refused[push] = true
     else
       local entry = redis.call('XADD', stream, '*', 'id', mid, 'v', v, 'ct', ct, 'n', size)
@@ -231,7 +246,9 @@ return results
 const TRIM = `${PRELUDE}
 local dropped = trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]))
 tidy(KEYS[1], KEYS[2])
-return dropped
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+if #first == 0 then return { dropped, -1 } end
+return { dropped, tonumber(string.match(first[1][1], '^(%d+)-')) }
 `;
 
 type Script = { readonly source: string; readonly sha: string };
@@ -289,6 +306,7 @@ function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
     case "full-address":
       return err({ code: "mailbox-full", scope: "address" });
     case "full-relay":
+    case "full-relay-expired":
       return err({ code: "mailbox-full", scope: "relay" });
     default:
       throw new Error(`redisMailbox.put: unexpected answer from Redis: ${String(answer).slice(0, 40)}`);
@@ -300,8 +318,13 @@ function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
  * instance (see push-message.ts); without it (tests of storage alone) nothing is published.
  */
 export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, pushes = false): Mailbox {
-  const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
-    if (envelopes.length === 0) return [];
+  /**
+   * One script call: stores what fits and publishes each recipient's push. `sweepMayHelp`: the relay was full,
+   * and some envelope may have expired since the last sweep.
+   */
+  const store = async (
+    envelopes: readonly Envelope[],
+  ): Promise<{ results: Result<PutStatus, MailboxError>[]; sweepMayHelp: boolean }> => {
     const groups = pushes ? groupByRecipient(envelopes) : new Map<Address, Envelope[]>();
     const numbers = new Map([...groups.keys()].map((address, i) => [address, i + 1]));
     const keys: string[] = [TOTAL_KEY];
@@ -334,7 +357,18 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
     if (!Array.isArray(answers) || answers.length !== envelopes.length) {
       throw new Error("redisMailbox.put: Redis did not answer once per envelope");
     }
-    return answers.map(putResultOf);
+    return { results: answers.map(putResultOf), sweepMayHelp: answers.includes("full-relay-expired") };
+  };
+
+  const put = async (envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]> => {
+    if (envelopes.length === 0) return [];
+    const { results, sweepMayHelp } = await store(envelopes);
+    if (!sweepMayHelp || (await sweepBeforeRefusing()) === 0) return results;
+    // Expired envelopes elsewhere were what filled the relay (LM2): what it refused gets a second try.
+    const relayFull = results.flatMap((result, i) => (!result.ok && result.error.scope === "relay" ? [i] : []));
+    const again = await store(relayFull.map((i) => envelopes[i]!));
+    relayFull.forEach((i, k) => (results[i] = again.results[k]!));
+    return results;
   };
 
   const list = async (address: Address): Promise<readonly Envelope[]> => {
@@ -365,18 +399,41 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
   const ack = async (address: Address, ids: readonly MessageId[]): Promise<readonly number[]> =>
     ids.length === 0 ? [] : acks.call({ address, ids });
 
+  /**
+   * Trims every mailbox, and notes in the totals when the next envelope can expire: the oldest one left, or one
+   * stored from the sweep's start on, a TTL later (Redis's clock). Until then a full relay refuses without
+   * sweeping again, since nothing can have expired.
+   */
   const sweep = async (): Promise<number> => {
+    const [seconds, micros] = await client.time();
+    let oldest = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     let dropped = 0;
     let cursor = "0";
     do {
       const [next, keys] = await client.scan(cursor, "MATCH", `${KEY_PREFIX}*`, "COUNT", 500);
       cursor = next;
       for (const key of keys) {
-        const count = await run(client, SCRIPTS.trim, keysOf(key.slice(KEY_PREFIX.length)), [limits.ttlMs]);
-        if (typeof count === "number") dropped += count;
+        const answer = await run(client, SCRIPTS.trim, keysOf(key.slice(KEY_PREFIX.length)), [limits.ttlMs]);
+        const [count, first] = Array.isArray(answer) ? answer : [];
+        if (typeof count !== "number" || typeof first !== "number") {
+          throw new Error("redisMailbox.sweep: Redis did not answer with a count and a time");
+        }
+        dropped += count;
+        if (first >= 0) oldest = Math.min(oldest, first);
       }
     } while (cursor !== "0");
+    await client.hset(TOTAL_KEY, "next-expiry", oldest + limits.ttlMs);
     return dropped;
+  };
+
+  let sweeping: Promise<number> | undefined;
+  /**
+   * The sweep LM2 asks for before a send is refused because the relay is full, when something may have expired:
+   * one at a time, shared by the refusals waiting for it. One that fails leaves the refusals as they are.
+   */
+  const sweepBeforeRefusing = (): Promise<number> => {
+    sweeping ??= sweep().finally(() => (sweeping = undefined));
+    return sweeping.catch(() => 0);
   };
 
   const depth = async (): Promise<number> => {

@@ -204,6 +204,44 @@ describe("scaled relay (Redis)", () => {
     }
   });
 
+  it("[RS4][LM2] expiry as in memory: an expired copy is no duplicate, and a full relay sweeps before it refuses", async () => {
+    const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, ttlMs: 150, maxTotalEnvelopes: 2 };
+    await loadCrypto();
+    const client = new Redis(redis.url);
+    try {
+      const inRedis = createRedisMailbox(client, limits);
+      const inMemory = createMemoryMailbox(Date.now, limits);
+      const [bob, carol, dave] = [0, 1, 2].map(() => addressOf(generateIdentity().signing.publicKey));
+      const first = [envelopeTo(bob!), envelopeTo(carol!)];
+      expect(await inRedis.put(first)).toEqual(await inMemory.put(first));
+      // Full: the third is refused by both, as nothing has expired yet.
+      const early = [envelopeTo(dave!)];
+      const refused = await inRedis.put(early);
+      expect(refused).toEqual(await inMemory.put(early));
+      expect(refused[0]).toMatchObject({ ok: false, error: { scope: "relay" } });
+      // That refusal swept and noted when the next envelope can expire: until then, no sweep before refusing.
+      const scans = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0);
+      const scansBefore = await scans();
+      expect(await inRedis.put([envelopeTo(dave!)])).toMatchObject([{ ok: false, error: { scope: "relay" } }]);
+      expect(await scans()).toBe(scansBefore);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Bob's envelope again, its first copy expired and not trimmed: stored anew, not a duplicate.
+      const again = [first[0]!];
+      const resent = await inRedis.put(again);
+      expect(resent).toEqual(await inMemory.put(again));
+      expect(resent[0]).toMatchObject({ ok: true, value: "stored" });
+      // Carol's expired envelope filled the relay: swept rather than refusing Dave's.
+      const late = [envelopeTo(dave!)];
+      const stored = await inRedis.put(late);
+      expect(stored).toEqual(await inMemory.put(late));
+      expect(stored[0]).toMatchObject({ ok: true, value: "stored" });
+      expect(await inRedis.list(carol!)).toEqual([]);
+      expect(await inRedis.depth()).toBe(await inMemory.depth());
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("[RS11] acks of several mailboxes, arriving together, are deleted by one script call with each caller's answer", async () => {
     await loadCrypto();
     const client = new Redis(redis.url);
