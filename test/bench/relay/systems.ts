@@ -69,6 +69,18 @@ export const SYSTEMS: readonly System[] = [
     when: ["embedded-sio", "embedded-ws", "scaled-sio"],
   },
   {
+    // The latency run alone, on processes that did not just run saturation: whether the state that run leaves
+    // (garbage in every heap, a large append-only file being rewritten) is part of the tail.
+    key: "parley-redis-fresh",
+    label: "2× Parley scaled, latency on fresh processes",
+    kind: "parley",
+    scaled: true,
+    baseline: "parley-redis",
+    diagnostic: true,
+    phases: ["latency"],
+    when: ["scaled-p99"],
+  },
+  {
     key: "parley-redis-no-aof",
     label: "2× Parley scaled, Redis without AOF",
     kind: "parley",
