@@ -128,7 +128,9 @@ for i = 1, (#KEYS - 1) / 2 do
   end
   local held = redis.call('HGET', idx, mid)
   -- A copy that expired but was not trimmed yet is no duplicate, as in memory, which prunes before it looks.
-  if held and tonumber(string.match(held, '^(%d+)-')) < now_ms() - ttl then
+  -- (A damaged index value has no time: it stays a duplicate rather than failing the batch.)
+  local heldAt = held and tonumber(string.match(held, '^(%d+)-') or '')
+  if heldAt and heldAt < now_ms() - ttl then
     refresh()
     held = redis.call('HGET', idx, mid)
   end
