@@ -70,6 +70,7 @@ export type Relay = {
 };
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
 function checkedOrigin(value: string, what: string): string {
   const origin = canonicalOrigin(value);
   if (origin === undefined) {
@@ -151,9 +152,8 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     io.adapter(
       createShardedAdapter(redis.pub, redis.sub, { channelPrefix: PUSH_CHANNEL_PREFIX, subscriptionMode: "dynamic" }),
     );
+    watchResubscribe(redis.sub, () => redeliverLocal(io, mailbox, metrics), logger);
   }
-
-  if (redis !== undefined) watchResubscribe(redis.sub, () => redeliverLocal(io, mailbox, metrics), logger);
 
   const context = {
     io,

@@ -17,7 +17,7 @@ export interface Mailbox {
   put(envelopes: readonly Envelope[]): Promise<readonly Result<PutStatus, MailboxError>[]>;
   /**
    * Whether `put` also pushes what it stored (and duplicates) to the recipients' sockets on every instance, in
-   * the same round trip as a rule (the Redis store in scaled mode); otherwise the relay pushes after `put`.
+   * the same round trip (the Redis store in scaled mode); otherwise the relay pushes after `put`.
    */
   readonly pushesOnPut: boolean;
   /** The envelopes waiting for `address`, oldest first. They stay until acked. */

@@ -265,7 +265,7 @@ class Session {
     // not hear back, which may be because the instance that stored it died before pushing. The recipient drops
     // the copies by id; without this, an envelope could wait in the mailbox until its recipient reconnects.
     // Counted where it can be seen: sockets on this instance. Other instances' sockets get it through the adapter.
-    // A mailbox that pushes on put (scaled mode) has already published them, as a rule with the store itself.
+    // A mailbox that pushes on put (scaled mode) has already published them, with the store itself.
     for (const [to, envelopes] of groupByRecipient(delivered)) {
       ctx.metrics.delivered.inc(envelopes.length * (ctx.io.sockets.adapter.rooms.get(to)?.size ?? 0));
       if (!ctx.mailbox.pushesOnPut) ctx.io.to(to).emit("envelopes", envelopes);

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addressOf, generateIdentity, loadCrypto } from "../../src/protocol/crypto";
 import { Redis } from "ioredis";
+import type { Address } from "../../src/protocol/address";
 import type { Envelope } from "../../src/protocol/envelope";
 import { MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS } from "../../src/relay/mailbox";
+import { pushChannel } from "../../src/relay/push-message";
 import { createRedisMailbox } from "../../src/relay/redis-mailbox";
 import type { RunningServer, StartServerOptions } from "../../src/relay/server";
 import {
@@ -61,6 +63,18 @@ async function send(from: Peer, envelope: Envelope): Promise<unknown> {
 }
 
 const stored = (envelope: Envelope) => ({ ok: true, id: envelope.id, status: "stored" });
+
+/** How many connections are subscribed to an address's push channel (RS9). */
+async function subscribersOf(client: Redis, address: Address): Promise<number> {
+  const answer = (await client.call("PUBSUB", "SHARDNUMSUB", pushChannel(address))) as [string, number];
+  return answer[1];
+}
+
+/** How many times Redis has run `command` (INFO commandstats). */
+async function callsOf(client: Redis, command: string): Promise<number> {
+  const stats = await client.info("commandstats");
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+}
 
 async function readyz(url: string): Promise<number> {
   return (await fetch(`${url}/readyz`)).status;
@@ -220,7 +234,7 @@ describe("scaled relay (Redis)", () => {
       expect(refused).toEqual(await inMemory.put(early));
       expect(refused[0]).toMatchObject({ ok: false, error: { scope: "relay" } });
       // That refusal swept and noted when the next envelope can expire: until then, no sweep before refusing.
-      const scans = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0);
+      const scans = () => callsOf(client, "scan");
       const scansBefore = await scans();
       expect(await inRedis.put([envelopeTo(dave!)])).toMatchObject([{ ok: false, error: { scope: "relay" } }]);
       expect(await scans()).toBe(scansBefore);
@@ -251,10 +265,7 @@ describe("scaled relay (Redis)", () => {
       const toBob = [envelopeTo(bob!), envelopeTo(bob!), envelopeTo(bob!)];
       const toCarol = [envelopeTo(carol!)];
       await inRedis.put([...toBob, ...toCarol]);
-      const scriptCalls = async () => {
-        const stats = await client.info("commandstats");
-        return Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-      };
+      const scriptCalls = () => callsOf(client, "evalsha");
       const before = await scriptCalls();
       const answers = await Promise.all([
         inRedis.ack(bob!, [toBob[0]!.id, toBob[1]!.id]),
@@ -307,10 +318,7 @@ describe("scaled relay (Redis)", () => {
       const alice = await peer(one.url);
       const identity = generateIdentity();
       const address = addressOf(identity.signing.publicKey);
-      const subscribers = async () => {
-        const answer = (await client.call("PUBSUB", "SHARDNUMSUB", `socket.io#/#${address}#`)) as [string, number];
-        return answer[1];
-      };
+      const subscribers = () => subscribersOf(client, address);
       expect(await subscribers()).toBe(0);
       // Authenticated means routed: the subscription is in place before the answer (and the mailbox drain).
       const onTwo = await peer(two.url, identity);
@@ -353,10 +361,7 @@ describe("scaled relay (Redis)", () => {
     try {
       const alice = await peer(one.url);
       const bob = await peer(two.url);
-      const subscribers = async () => {
-        const answer = (await client.call("PUBSUB", "SHARDNUMSUB", `socket.io#/#${bob.address}#`)) as [string, number];
-        return answer[1];
-      };
+      const subscribers = () => subscribersOf(client, bob.address);
       expect(await subscribers()).toBe(1);
       // Every subscriber connection drops; the instances reconnect after 200 ms, their sockets stay connected.
       await client.call("CLIENT", "KILL", "TYPE", "pubsub");
