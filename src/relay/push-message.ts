@@ -1,7 +1,6 @@
 import { MessageType } from "socket.io-adapter";
 import { PacketType } from "socket.io-parser";
 import type { Address } from "../protocol/address";
-import type { Envelope } from "../protocol/envelope";
 
 /**
  * How the Redis mailbox pushes what it stored (scaled mode): it publishes the
@@ -9,8 +8,7 @@ import type { Envelope } from "../protocol/envelope";
  * the recipient's channel, so every instance holding a socket of that address
  * (the sender's instance included) delivers it as if `io.to(address)` had been
  * called there. The store script publishes it, so storing and pushing are one
- * Redis round trip; when it refused some of a recipient's envelopes, it cuts
- * them out of the message by their spans, so only what was stored is pushed.
+ * Redis round trip, and builds it from what it stored, so only that is pushed.
  *
  * The message format belongs to socket.io-adapter (`ClusterAdapter`), so both
  * adapter packages are pinned exactly; a unit test compares this message with
@@ -30,21 +28,17 @@ export function pushChannel(address: Address): string {
   return `${PUSH_CHANNEL_PREFIX}#${NAMESPACE}#${address}#`;
 }
 
-/** Where each envelope's JSON sits in a push message: 1-based, inclusive, as Lua's `string.sub` takes them. */
-export type Span = { readonly first: number; readonly last: number };
+/**
+ * The adapter's broadcast of `envelopes` to the address room, as JSON (the adapter's encoding without binaries),
+ * in two halves: the store script puts the JSON of the envelopes it kept, joined by commas, between `head` and
+ * `tail` (see redis-mailbox.ts), so each envelope travels to Redis once, as the entry it stores.
+ */
+export type PushFrame = { readonly head: string; readonly tail: string };
 
 /** Stands where the envelope list goes; JSON escapes it, and no address or uid contains it. */
 const HOLE = "\u0000envelopes";
 
-/**
- * The adapter's broadcast of `envelopes` to the address room, as JSON (the adapter's encoding without binaries),
- * and each envelope's span in it, so the store script can cut out envelopes it refused (see redis-mailbox.ts).
- * Spans count characters; validated envelopes and addresses are ASCII, so these are also byte offsets.
- */
-export function pushMessageWithSpans(
-  address: Address,
-  envelopes: readonly Envelope[],
-): { readonly message: string; readonly spans: readonly Span[] } {
+export function pushFrame(address: Address): PushFrame {
   const skeleton = JSON.stringify({
     uid: MAILBOX_UID,
     nsp: NAMESPACE,
@@ -57,13 +51,10 @@ export function pushMessageWithSpans(
   });
   const hole = JSON.stringify(HOLE);
   const at = skeleton.indexOf(hole);
-  let message = skeleton.slice(0, at) + "[";
-  const spans: Span[] = [];
-  for (const [i, envelope] of envelopes.entries()) {
-    if (i > 0) message += ",";
-    const piece = JSON.stringify(envelope);
-    spans.push({ first: message.length + 1, last: message.length + piece.length });
-    message += piece;
-  }
-  return { message: message + "]" + skeleton.slice(at + hole.length), spans };
+  return { head: skeleton.slice(0, at) + "[", tail: "]" + skeleton.slice(at + hole.length) };
+}
+
+/** The push message of these envelopes, each given as its JSON: what the store script publishes. */
+export function pushMessage(frame: PushFrame, envelopesJson: readonly string[]): string {
+  return frame.head + envelopesJson.join(",") + frame.tail;
 }

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Address } from "../protocol/address";
-import { groupByRecipient } from "../protocol/batch";
-import { validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
+import { ciphertextChars, validateEnvelope, type Envelope, type MessageId } from "../protocol/envelope";
 import { err, ok, type Result } from "../protocol/result";
 import type { Mailbox, MailboxError, MemoryMailboxLimits, PutStatus } from "./mailbox";
 import { coalesce } from "./coalesce";
-import { pushChannel, pushMessageWithSpans, type Span } from "./push-message";
+import { pushChannel, pushFrame } from "./push-message";
 
 /**
  * Mailboxes in Redis, shared by every relay instance. One Stream per address
@@ -67,13 +66,13 @@ end
 
 /**
  * KEYS: total, then a stream and an index per envelope. ARGV: ttl, maxEnvelopes, maxChars, maxTotalEnvelopes,
- * maxTotalChars, safety, the number of pushes, then channel and message per push (each recipient's envelopes of
- * the batch, see push-message.ts), then id, v, ct, size, push number (1-based; 0: none) and the span of its JSON
- * in that push's message (first and last character) per envelope.
+ * maxTotalChars, safety, the number of pushes, then channel, head and tail per push (each recipient's envelopes
+ * of the batch, see push-message.ts), then id, JSON, size and push number (1-based; 0: none) per envelope.
  * Answers 'stored', 'duplicate', 'full-address' or 'full-relay' per envelope, in order ('full-relay-expired'
- * when some envelope may have expired since the last sweep, see `sweep`), and publishes each push:
- * as given when none of its envelopes was refused, else cut down to the others (none left: not at all), so only
- * what was stored is pushed, in the same round trip and in order with every other push.
+ * when some envelope may have expired since the last sweep, see `sweep`), and publishes each push with the
+ * envelopes it stored or held already (none: not at all), so what it refused is never pushed, in the same round
+ * trip and in order with every other push. An entry holds the envelope's JSON (`e`), its message id and its
+ * size; entries from before `e` hold `v` and `ct` instead (`envelopeOf` reads both).
  * A batch usually goes to one recipient, so each mailbox's length, size and expiry and the totals are read and
  * written once per batch, not once per envelope; a mailbox's `#chars` and the totals are raised at the end
  * (`added` tracks what this batch put in). Expired entries are trimmed here only when a mailbox looks full or
@@ -88,10 +87,9 @@ local maxEnvelopes, maxChars = tonumber(ARGV[2]), tonumber(ARGV[3])
 local maxTotalEnvelopes, maxTotalChars = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep = ttl + tonumber(ARGV[6])
 local pushCount = tonumber(ARGV[7])
-local first = 7 + 2 * pushCount
-local refused = {}
--- Per push: where its envelope list starts and ends, and the spans of the envelopes kept.
-local spans = {}
+local first = 7 + 3 * pushCount
+-- Per push: the JSON of the envelopes it carries.
+local kept = {}
 local function totals()
   local t = redis.call('HMGET', total, 'envelopes', 'chars')
   return tonumber(t[1] or '0'), tonumber(t[2] or '0')
@@ -108,9 +106,8 @@ local boxes = {}
 local answers = {}
 for i = 1, (#KEYS - 1) / 2 do
   local stream, idx = KEYS[2 * i], KEYS[2 * i + 1]
-  local at = first + (i - 1) * 7
-  local mid, v, ct, size, push = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), ARGV[at + 5]
-  local from, to = tonumber(ARGV[at + 6]), tonumber(ARGV[at + 7])
+  local at = first + (i - 1) * 4
+  local mid, json, size, push = ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3]), ARGV[at + 4]
   local box = boxes[stream]
   if box == nil then
     local chars = tonumber(redis.call('HGET', idx, '#chars') or '0')
@@ -140,12 +137,10 @@ for i = 1, (#KEYS - 1) / 2 do
     if over() then refresh() end
     if over() then
       answers[i] = 'full-address'
-      refused[push] = true
     elseif totalEnvelopes + addedEnvelopes + 1 > maxTotalEnvelopes or totalChars + addedChars + size > maxTotalChars then
       answers[i] = expiredMayFree() and 'full-relay-expired' or 'full-relay'
-      refused[push] = true
     else
-      local entry = redis.call('XADD', stream, '*', 'id', mid, 'v', v, 'ct', ct, 'n', size)
+      local entry = redis.call('XADD', stream, '*', 'id', mid, 'n', size, 'e', json)
       redis.call('HSET', idx, mid, entry .. ' ' .. size)
       box.count = box.count + 1
       box.chars = box.chars + size
@@ -156,14 +151,13 @@ for i = 1, (#KEYS - 1) / 2 do
       answers[i] = 'stored'
     end
   end
-  if push ~= '0' then
-    local span = spans[push]
-    if span == nil then
-      span = { from = from, kept = {} }
-      spans[push] = span
+  if push ~= '0' and (answers[i] == 'stored' or answers[i] == 'duplicate') then
+    local list = kept[push]
+    if list == nil then
+      list = {}
+      kept[push] = list
     end
-    span.to = to
-    if answers[i] == 'stored' or answers[i] == 'duplicate' then table.insert(span.kept, { from, to }) end
+    table.insert(list, json)
   end
 end
 for stream, box in pairs(boxes) do
@@ -180,15 +174,9 @@ if addedEnvelopes > 0 then
   redis.call('HINCRBY', total, 'chars', addedChars)
 end
 for p = 1, pushCount do
-  local channel, message = ARGV[6 + 2 * p], ARGV[7 + 2 * p]
-  local span = spans[tostring(p)]
-  if not refused[tostring(p)] then
-    redis.call('SPUBLISH', channel, message)
-  elseif #span.kept > 0 then
-    local pieces = {}
-    for _, kept in ipairs(span.kept) do table.insert(pieces, string.sub(message, kept[1], kept[2])) end
-    local head, tail = string.sub(message, 1, span.from - 1), string.sub(message, span.to + 1)
-    redis.call('SPUBLISH', channel, head .. table.concat(pieces, ',') .. tail)
+  local list = kept[tostring(p)]
+  if list ~= nil then
+    redis.call('SPUBLISH', ARGV[5 + 3 * p], ARGV[6 + 3 * p] .. table.concat(list, ',') .. ARGV[7 + 3 * p])
   end
 end
 return answers
@@ -288,6 +276,16 @@ function storedAtOf(streamId: unknown): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+function parsedJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value;
+}
+
 /** A stream entry read back from Redis, checked like any envelope from outside: storage is a trust boundary. */
 function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
   if (!Array.isArray(entry) || !Array.isArray(entry[1])) return undefined;
@@ -295,9 +293,15 @@ function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
   const flat: unknown[] = entry[1];
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i], flat[i + 1]);
   const value = (name: string): unknown => fields.get(name);
-  const candidate = { v: Number(value("v")), to: address, id: value("id"), ct: value("ct") };
+  const json = value("e");
+  const candidate =
+    typeof json === "string"
+      ? parsedJson(json)
+      : // An entry stored before envelopes were kept as JSON.
+        { v: Number(value("v")), to: address, id: value("id"), ct: value("ct") };
   const checked = validateEnvelope(candidate);
-  return checked.ok ? checked.value : undefined;
+  // Filed under another address: damaged, like an entry that does not parse.
+  return checked.ok && checked.value.to === address ? checked.value : undefined;
 }
 
 function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {
@@ -327,8 +331,9 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
   const store = async (
     envelopes: readonly Envelope[],
   ): Promise<{ results: Result<PutStatus, MailboxError>[]; sweepMayHelp: boolean }> => {
-    const groups = pushes ? groupByRecipient(envelopes) : new Map<Address, Envelope[]>();
-    const numbers = new Map([...groups.keys()].map((address, i) => [address, i + 1]));
+    // Each recipient's push, numbered from 1 in order of first appearance (0: nothing is pushed).
+    const pushOf = new Map<Address, number>();
+    if (pushes) for (const { to } of envelopes) if (!pushOf.has(to)) pushOf.set(to, pushOf.size + 1);
     const keys: string[] = [TOTAL_KEY];
     const args: (string | number)[] = [
       limits.ttlMs,
@@ -337,23 +342,15 @@ export function createRedisMailbox(client: Redis, limits: MemoryMailboxLimits, p
       limits.maxTotalEnvelopes,
       limits.maxTotalChars,
       SAFETY_NET_MS,
-      groups.size,
+      pushOf.size,
     ];
-    const spans = new Map<Address, readonly Span[]>();
-    for (const [address, group] of groups) {
-      const push = pushMessageWithSpans(address, group);
-      args.push(pushChannel(address), push.message);
-      spans.set(address, push.spans);
+    for (const address of pushOf.keys()) {
+      const { head, tail } = pushFrame(address);
+      args.push(pushChannel(address), head, tail);
     }
-    /** How many of each recipient's envelopes came before: the index of the next one's span. */
-    const before = new Map<Address, number>();
     for (const envelope of envelopes) {
-      const nth = before.get(envelope.to) ?? 0;
-      before.set(envelope.to, nth + 1);
-      const span = spans.get(envelope.to)?.[nth];
       keys.push(KEY_PREFIX + envelope.to, INDEX_PREFIX + envelope.to);
-      args.push(envelope.id, envelope.v, envelope.ct, envelope.ct.length, numbers.get(envelope.to) ?? 0);
-      args.push(span?.first ?? 0, span?.last ?? 0);
+      args.push(envelope.id, JSON.stringify(envelope), ciphertextChars(envelope), pushOf.get(envelope.to) ?? 0);
     }
     const answers = await run(client, SCRIPTS.put, keys, args);
     if (!Array.isArray(answers) || answers.length !== envelopes.length) {

@@ -256,6 +256,33 @@ describe("scaled relay (Redis)", () => {
     }
   });
 
+  it("[RS12] reads entries as outside input: earlier relays' entries are delivered, damaged or misfiled ones skipped", async () => {
+    await loadCrypto();
+    const client = new Redis(redis.url);
+    try {
+      const mailbox = createRedisMailbox(client, DEFAULT_MEMORY_MAILBOX_LIMITS);
+      const bob = addressOf(generateIdentity().signing.publicKey);
+      const carol = addressOf(generateIdentity().signing.publicKey);
+      // The stored format is the contract here, so the test writes entries as each relay version did.
+      const file = async (envelope: Envelope, ...fields: string[]) => {
+        const entry = await client.xadd(`parley:mb:${bob}`, "*", "id", envelope.id, "n", envelope.ct.length, ...fields);
+        await client.hset(`parley:mbid:${bob}`, envelope.id, `${entry} ${envelope.ct.length}`);
+      };
+      const [current, earlier, damaged, misfiled, last] = [bob, bob, bob, carol, bob].map((to) => envelopeTo(to));
+      expect(await mailbox.put([current!])).toEqual([{ ok: true, value: "stored" }]);
+      await file(earlier!, "v", "1", "ct", earlier!.ct);
+      await file(damaged!, "e", JSON.stringify(damaged).slice(0, -1));
+      await file(misfiled!, "e", JSON.stringify(misfiled));
+      expect(await mailbox.put([last!])).toEqual([{ ok: true, value: "stored" }]);
+      expect(await mailbox.list(bob)).toEqual([current, earlier, last]);
+      // An earlier relay's entry is acked like any other.
+      expect(await mailbox.ack(bob, [earlier!.id])).toHaveLength(1);
+      expect(await mailbox.list(bob)).toEqual([current, last]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("[RS11] acks of several mailboxes, arriving together, are deleted by one script call with each caller's answer", async () => {
     await loadCrypto();
     const client = new Redis(redis.url);
