@@ -28,6 +28,13 @@ export const MESSAGE_ID_CHARS = 22;
 /** How many ids one `ack` event may carry. */
 export const MAX_ACK_IDS = 256;
 
+/**
+ * How long a client holds an ack for others (RL8): a recipient receiving a stream of envelopes acks a handful
+ * per event rather than one each. Acks are the relay's second event per delivered envelope; holding them this
+ * long costs nothing but a redelivery (dropped by id) when the connection fails in between.
+ */
+export const ACK_DELAY_MS = 250;
+
 /** Envelopes one address may have waiting in its mailbox. */
 export const MAX_MAILBOX_ENVELOPES = 1_000;
 

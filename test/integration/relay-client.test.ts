@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { addressOf, generateIdentity, loadCrypto, type IdentityKeyPair } from "../../src/protocol/crypto";
 import { encodeBase64Url } from "../../src/protocol/encoding";
 import type { Envelope, MessageId } from "../../src/protocol/envelope";
-import { MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
+import { ACK_DELAY_MS, MAX_BATCH_ENVELOPES } from "../../src/protocol/limits";
 import { RELAY_EVENTS_VERSION } from "../../src/protocol/version";
 import { createMemoryMailbox, DEFAULT_MEMORY_MAILBOX_LIMITS, type Mailbox } from "../../src/relay/mailbox";
 import {
@@ -193,7 +193,7 @@ describe("relay client", () => {
   });
 
   it("[RL8] acks a large mailbox in batches, so the relay's rate limit drops none and nothing is redelivered", async () => {
-    const { mailbox } = watchedMailbox();
+    const { mailbox, acked } = watchedMailbox();
     const { url } = await relay({ mailbox });
     const bobIdentity = generateIdentity();
     const bobAddress = addressOf(bobIdentity.signing.publicKey);
@@ -201,10 +201,7 @@ describe("relay client", () => {
     await mailbox.put(Array.from({ length: 600 }, () => envelopeTo(bobAddress, 32)));
     const bob = client(url, bobIdentity);
     await bob.received.when(() => bob.received.seen.length === 600, "600 envelopes");
-    const alice = client(url);
-    await alice.online();
-    // A round trip through the relay after the acks were sent: by then the relay has applied them.
-    await alice.client.send(envelopeTo(addressOf(generateIdentity().signing.publicKey)));
+    await acked.when(() => acked.seen.length === 600, "600 acks");
     expect(await mailbox.list(bobAddress)).toEqual([]);
     expect(bob.errors.seen).toEqual([]);
   });
@@ -378,6 +375,37 @@ describe("relay client against a misbehaving relay", () => {
       [first, second, third, fourth],
       [second, third],
     ]);
+  });
+
+  it("[RL8] acks a stream of envelopes together, within ACK_DELAY_MS of the first, and what it holds when closed", async () => {
+    const identity = generateIdentity();
+    const address = addressOf(identity.signing.publicKey);
+    const stream = [envelopeTo(address), envelopeTo(address), envelopeTo(address)];
+    const last = envelopeTo(address);
+    let push: (envelope: Envelope) => void = () => undefined;
+    const { url, events } = await scriptedRelay((socket, origin) => {
+      socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce: encodeBase64Url(new Uint8Array(32)), origin });
+      socket.on("auth", (_response: unknown, reply: (result: unknown) => void) => reply({ ok: true, address }));
+      push = (envelope) => socket.emit("envelopes", [envelope]);
+    });
+    const bob = client(url, identity);
+    await bob.online();
+    // One push every 50 ms: each its own event, all within the first one's ACK_DELAY_MS.
+    for (const envelope of stream) {
+      push(envelope);
+      await bob.received.when((e) => e.id === envelope.id, "the envelope");
+      await new Promise((resolve) => setTimeout(resolve, ACK_DELAY_MS / 5));
+    }
+    const acks = () => events.seen.filter((event) => event.name === "ack").map((event) => event.args);
+    await events.when(() => acks().length >= 1, "an ack");
+    expect(acks()).toEqual([[stream.map((e) => e.id)]]);
+    // Closing does not drop an ack it holds.
+    push(last);
+    await bob.received.when((e) => e.id === last.id, "the last envelope");
+    await new Promise((resolve) => setImmediate(resolve));
+    bob.client.close();
+    await events.when(() => acks().length >= 2, "the held ack");
+    expect(acks()[1]).toEqual([[last.id]]);
   });
 
   it("[RL10] hands a redelivered id to the app once, and acks it each time", async () => {

@@ -16,7 +16,7 @@ import {
 } from "../../../src/protocol/crypto";
 import { encodeBase64Url } from "../../../src/protocol/encoding";
 import { packBatches } from "../../../src/protocol/batch";
-import { MAX_ACK_IDS } from "../../../src/protocol/limits";
+import { ACK_DELAY_MS, MAX_ACK_IDS } from "../../../src/protocol/limits";
 import { RELAY_EVENTS_VERSION } from "../../../src/protocol/version";
 import { emitEvent, serveRpc } from "./ipc";
 import { PAYLOAD_BYTES, messageId, percentile, sentAtOf, type ClientKind } from "./workload";
@@ -160,7 +160,7 @@ function storedFlags(reply: unknown, count: number): boolean[] {
   return Array.from({ length: count }, (_, i) => isStored(results[i]));
 }
 
-/** Receivers hand each envelope's id to `onEnvelope`; Parley's also ack, batched per tick as the web client does. */
+/** Receivers hand each envelope's id to `onEnvelope`; Parley's also ack, batched as the web client does (RL8). */
 async function connectReceiver(
   kind: ClientKind,
   url: string,
@@ -180,19 +180,23 @@ async function connectReceiver(
     return { close: () => socket.disconnect() };
   }
   let pending: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const socket = await openParley(url, identity, (opening) => {
     opening.on("envelopes", (envelopes: Envelope[]) => {
       for (const envelope of envelopes) {
         onEnvelope(envelope.id);
-        if (pending.length === 0) setTimeout(flush, 0);
         pending.push(envelope.id);
+        if (pending.length >= MAX_ACK_IDS) flush();
+        else timer ??= setTimeout(flush, ACK_DELAY_MS);
       }
     });
   });
   function flush(): void {
+    clearTimeout(timer);
+    timer = undefined;
     const batch = pending;
     pending = [];
-    for (let i = 0; i < batch.length; i += MAX_ACK_IDS) socket.emit("ack", batch.slice(i, i + MAX_ACK_IDS));
+    socket.emit("ack", batch);
   }
   return { close: () => socket.disconnect() };
 }
