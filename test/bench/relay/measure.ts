@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { IdleResult, PacedResult, SaturateResult, SetupParams } from "./generator-child";
 import { spawnChild, type ChildHandle } from "./ipc";
+import type { GcPauses } from "./gc-pauses";
 import { heapGrowth, heapKinds, type HeapGrowth } from "./heap";
 import { summariseProfile, type CpuProfile, type ProfileSummary } from "./profile";
 import type { BenchRedis } from "./redis";
@@ -71,6 +72,8 @@ export type WindowStats = {
   readonly otherPct: number;
   /** Windows run to get one with little outside load. */
   readonly attempts: number;
+  /** Each server's garbage collection pauses in the window (A, then B in scaled mode). */
+  readonly gc: readonly GcPauses[];
   /** Scaled mode: what Redis reported about the window. */
   readonly redis?: RedisEvidence;
 };
@@ -185,22 +188,35 @@ async function startGenerators(name: string, count: number): Promise<ChildHandle
   );
 }
 
-type Load = { readonly generators: ChildHandle[]; readonly servers: number[]; readonly redis: BenchRedis | undefined };
+type Load = {
+  readonly generators: ChildHandle[];
+  readonly servers: ChildHandle[];
+  readonly redis: BenchRedis | undefined;
+};
 
-/** CPU of the servers, Redis, the generators and the machine between the first generator's window events. */
+/**
+ * CPU of the servers, Redis, the generators and the machine between the first generator's window events, and
+ * the servers' garbage collection pauses in between.
+ */
 function meterWindow(load: Load): Promise<WindowStats> {
   const generators = load.generators.map((g) => g.pid);
   const snapshot = () => ({
     at: performance.now(),
-    servers: load.servers.map(cpuOf),
+    servers: load.servers.map((server) => cpuOf(server.pid)),
     redis: load.redis === undefined ? 0 : cpuOf(load.redis.pid),
     generators: generators.map(cpuOf),
     machine: machineCpuMs(),
   });
   const first = load.generators[0]!;
-  const start = first.next("window-start", 120_000).then(snapshot);
+  const gcPauses = () => Promise.all(load.servers.map((server) => server.call<GcPauses>("gcPauses")));
+  const start = first.next("window-start", 120_000).then(async () => {
+    const at = snapshot();
+    await gcPauses();
+    return at;
+  });
   const end = first.next("window-end", 120_000).then(snapshot);
-  return Promise.all([start, end]).then(([a, b]): WindowStats => {
+  const gc = end.then(gcPauses);
+  return Promise.all([start, end, gc]).then(([a, b, gc]): WindowStats => {
     const perServerCpuMs = b.servers.map((ms, i) => ms - a.servers[i]!);
     const wallMs = b.at - a.at;
     const serverCpuMs = perServerCpuMs.reduce((x, y) => x + y, 0);
@@ -217,6 +233,7 @@ function meterWindow(load: Load): Promise<WindowStats> {
       generatorCpuMs,
       otherPct: Math.max(0, machinePct - oursPct),
       attempts: 1,
+      gc,
     };
   });
 }
@@ -457,7 +474,7 @@ export async function runSystem(settings: Settings, system: System, redis: Bench
     );
     const load: Load = {
       generators,
-      servers: servers.map((s) => s.handle.pid),
+      servers: servers.map((s) => s.handle),
       redis: system.scaled ? redis : undefined,
     };
     if (system.phases.includes("saturation")) {

@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import type { Latency, Result, Saturation, WindowStats } from "./measure";
+import type { GcPauses, PauseStats } from "./gc-pauses";
 import type { HeapGrowth } from "./heap";
 import type { ProfileSummary } from "./profile";
 import type { GoalKey } from "./systems";
@@ -43,6 +44,22 @@ const pacedUs = (r: Result | undefined): number => cpuPerMessage(r?.latency, r?.
 const redisUs = (w: WindowStats | undefined, messages: number | undefined): number =>
   w === undefined || messages === undefined ? Number.NaN : (w.redisCpuMs * 1000) / messages;
 const cpuShare = (w: WindowStats, cpuMs: number): string => pct((cpuMs / w.wallMs) * 100);
+/** The servers' garbage collection pauses over the window, summed (a send crosses both instances in scaled mode). */
+const gcPausedShare = (w: WindowStats): number =>
+  w.gc.reduce((sum, g) => sum + g.minor.totalMs + g.major.totalMs, 0) / w.wallMs;
+const gcPausedPct = (w: WindowStats): string => `${(gcPausedShare(w) * 100).toFixed(1)}%`;
+/** One server's pauses in a window, in words. */
+function gcWords(g: GcPauses, wallMs: number): string {
+  const kind = (stats: PauseStats, name: string): string =>
+    stats.count === 0
+      ? `no ${name}`
+      : `${int(stats.count)} ${name}${stats.count === 1 ? "" : "s"} ` +
+        `(${stats.count === 1 ? ms(stats.maxMs) : `mean ${ms(stats.totalMs / stats.count)}, longest ${ms(stats.maxMs)}`})`;
+  return (
+    `${kind(g.minor, "scavenge")} and ${kind(g.major, "mark-compact")}, ` +
+    `${(((g.minor.totalMs + g.major.totalMs) / wallMs) * 100).toFixed(1)}% of the window`
+  );
+}
 
 type Goal = {
   readonly key: GoalKey;
@@ -154,15 +171,19 @@ export function printTables(results: ReadonlyMap<string, Result>, idleConnection
     `Latency at ${int(PACED_RATE)} msg/s (send→receive at the receiver; ack: send→the server's answer at the sender)`,
   );
   table(
-    ["system", "p50", "p90", "p99", "p99.9", "max", "ack p50", "ack p99", "server µs/msg", "other CPU", "runs"],
+    [
+      "system",
+      ...["p50", "p90", "p99", "p99.9", "max", "ack p50", "ack p99"],
+      ...["server µs/msg", "GC paused", "other CPU", "runs"],
+    ],
     all
       .filter((r) => r.latency !== undefined)
       .map((r) => {
         const l = r.latency!;
         const row = [l.p50, l.p90, l.p99, l.p999, l.max, l.ackP50, l.ackP99].map((n) => ms(n));
-        return [mark(r), ...row, fixed(pacedUs(r)), pct(l.otherPct), String(l.attempts)];
+        return [mark(r), ...row, fixed(pacedUs(r)), gcPausedPct(l), pct(l.otherPct), String(l.attempts)];
       }),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
   );
 
   say();
@@ -581,6 +602,22 @@ export function printAnalysis(
           (worstStall * 4 < l.p99
             ? `Its longest recorded stall is under a quarter of the p99.`
             : `Its longest recorded stall (${worstStall} ms) is a large part of the p99.`),
+      );
+    }
+    {
+      const base = sioRedis?.latency;
+      const names = (w: WindowStats): string => w.gc.map((g, i) => `${"AB"[i]} ${gcWords(g, w.wallMs)}`).join("; ");
+      const share = gcPausedShare(l);
+      const longest = Math.max(0, ...l.gc.map((g) => Math.max(g.minor.maxMs, g.major.maxMs)));
+      say(
+        `  - Garbage collection on the instances in that window (a pause stops every socket of its process): ` +
+          `${names(l)}` +
+          (base === undefined ? ". " : `; Socket.io + Redis: ${names(base)}. `) +
+          (share >= 0.005 && longest * 2 >= l.p99 - l.p50
+            ? `A send meets a pause on its way about ${fixed(share * 100)}% of the time, as often as the 1% the ` +
+              `p99 leaves out, and waits for it on top of the median: the pauses set much of the p99. Fewer ` +
+              `bytes allocated per message mean fewer pauses.`
+            : `Pauses are too rare or too short to set the p99.`),
       );
     }
     /** `variant` against `reference`, when the machine was equally quiet in both windows. */

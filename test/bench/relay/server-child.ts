@@ -28,6 +28,7 @@ import { MAX_FRAME_BYTES } from "../../../src/protocol/limits";
 import { pinoLogger } from "../../../src/relay/logger";
 import type { RelayDeps } from "../../../src/relay/create-relay";
 import { startServer, type StartServerOptions } from "../../../src/relay/server";
+import { recordGcPauses } from "./gc-pauses";
 import { emitEvent, serveRpc } from "./ipc";
 import { BENCH_LIMITS, type ServerConfig } from "./workload";
 
@@ -182,8 +183,12 @@ async function originalPositions(session: Session, nodes: readonly ProfileNode[]
   session.off("Debugger.scriptParsed", onParsed);
 }
 
+const gcPauses = recordGcPauses();
+
 serveRpc({
   connections: () => Promise.resolve(running.connections()),
+  /** Garbage collection pauses since the last call. */
+  gcPauses: () => Promise.resolve(gcPauses.take()),
   /** After a full collection: what the process holds, not what it has yet to free. */
   memory: async () => {
     const gc = (globalThis as { gc?: () => void }).gc;
