@@ -1,6 +1,7 @@
 import { MessageType } from "socket.io-adapter";
 import { PacketType } from "socket.io-parser";
 import type { Address } from "../protocol/address";
+import type { Envelope } from "../protocol/envelope";
 
 /**
  * How the Redis mailbox pushes what it stored (scaled mode): it publishes the
@@ -8,7 +9,10 @@ import type { Address } from "../protocol/address";
  * the recipient's channel, so every instance holding a socket of that address
  * (the sender's instance included) delivers it as if `io.to(address)` had been
  * called there. The store script publishes it, so storing and pushing are one
- * Redis round trip, and builds it from what it stored, so only that is pushed.
+ * Redis round trip; when it refused some of a recipient's envelopes, it cuts
+ * them out of the message by their spans, so only what was stored is pushed.
+ * It also stores each envelope's JSON cut from the message, so every envelope
+ * travels to Redis once.
  *
  * The message format belongs to socket.io-adapter (`ClusterAdapter`), so both
  * adapter packages are pinned exactly; a unit test compares this message with
@@ -28,17 +32,21 @@ export function pushChannel(address: Address): string {
   return `${PUSH_CHANNEL_PREFIX}#${NAMESPACE}#${address}#`;
 }
 
-/**
- * The adapter's broadcast of `envelopes` to the address room, as JSON (the adapter's encoding without binaries),
- * in two halves: the store script puts the JSON of the envelopes it kept, joined by commas, between `head` and
- * `tail` (see redis-mailbox.ts), so each envelope travels to Redis once, as the entry it stores.
- */
-export type PushFrame = { readonly head: string; readonly tail: string };
+/** Where each envelope's JSON sits in a push message: 1-based, inclusive, as Lua's `string.sub` takes them. */
+export type Span = { readonly first: number; readonly last: number };
 
 /** Stands where the envelope list goes; JSON escapes it, and no address or uid contains it. */
 const HOLE = "\u0000envelopes";
 
-export function pushFrame(address: Address): PushFrame {
+/**
+ * The adapter's broadcast of `envelopes` to the address room, as JSON (the adapter's encoding without binaries),
+ * and each envelope's span in it, so the store script can cut out envelopes it refused (see redis-mailbox.ts).
+ * Spans count characters; validated envelopes and addresses are ASCII, so these are also byte offsets.
+ */
+export function pushMessageWithSpans(
+  address: Address,
+  envelopes: readonly Envelope[],
+): { readonly message: string; readonly spans: readonly Span[] } {
   const skeleton = JSON.stringify({
     uid: MAILBOX_UID,
     nsp: NAMESPACE,
@@ -51,10 +59,13 @@ export function pushFrame(address: Address): PushFrame {
   });
   const hole = JSON.stringify(HOLE);
   const at = skeleton.indexOf(hole);
-  return { head: skeleton.slice(0, at) + "[", tail: "]" + skeleton.slice(at + hole.length) };
-}
-
-/** The push message of these envelopes, each given as its JSON: what the store script publishes. */
-export function pushMessage(frame: PushFrame, envelopesJson: readonly string[]): string {
-  return frame.head + envelopesJson.join(",") + frame.tail;
+  let message = skeleton.slice(0, at) + "[";
+  const spans: Span[] = [];
+  for (const [i, envelope] of envelopes.entries()) {
+    if (i > 0) message += ",";
+    const piece = JSON.stringify(envelope);
+    spans.push({ first: message.length + 1, last: message.length + piece.length });
+    message += piece;
+  }
+  return { message: message + "]" + skeleton.slice(at + hole.length), spans };
 }

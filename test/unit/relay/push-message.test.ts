@@ -4,7 +4,7 @@ import { Server } from "socket.io";
 import { describe, expect, it } from "vitest";
 import { parseAddress } from "../../../src/protocol/address";
 import type { Envelope } from "../../../src/protocol/envelope";
-import { PUSH_CHANNEL_PREFIX, pushChannel, pushFrame, pushMessage } from "../../../src/relay/push-message";
+import { PUSH_CHANNEL_PREFIX, pushChannel, pushMessageWithSpans } from "../../../src/relay/push-message";
 
 /** What the sharded adapter needs of an ioredis client, recording what it publishes. */
 class RecordingRedis extends EventEmitter {
@@ -27,13 +27,6 @@ class RecordingRedis extends EventEmitter {
 const address = parseAddress("A".repeat(42) + "E")!;
 const envelopes: Envelope[] = [{ v: 1, id: "AAAAAAAAAAAAAAAAAAAAAA", to: address, ct: "Y2lwaGVydGV4dA" } as Envelope];
 
-/** The push message the store script builds when it kept these envelopes. */
-const messageOf = (kept: readonly Envelope[]): string =>
-  pushMessage(
-    pushFrame(address),
-    kept.map((envelope) => JSON.stringify(envelope)),
-  );
-
 /** A server with no engine (nothing listens); the adapter keeps no timers, so nothing needs closing. */
 function serverOn(redis: RecordingRedis): Server {
   const io = new Server();
@@ -51,17 +44,23 @@ describe("the mailbox's push in the sharded adapter's own format", () => {
     const [theirs] = redis.published;
     expect(theirs!.channel).toBe(pushChannel(address));
     const { uid: theirUid, ...their } = JSON.parse(theirs!.message) as { uid: string };
-    const { uid: ourUid, ...ours } = JSON.parse(messageOf(envelopes)) as { uid: string };
+    const { uid: ourUid, ...ours } = JSON.parse(pushMessageWithSpans(address, envelopes).message) as { uid: string };
     expect(ours).toEqual(their);
     // Every adapter drops messages carrying its own id; the mailbox's must never be one.
     expect(ourUid).not.toBe(theirUid);
   });
 
-  it("[RS8] carries exactly the envelopes whose JSON the store script puts between its halves", () => {
+  it("[RS8] marks where each envelope sits, so the store script can cut out those it refused", () => {
     const three = [envelopes[0]!, { ...envelopes[0]!, id: "BBBBBBBBBBBBBBBBBBBBBB" }, envelopes[0]!] as Envelope[];
-    const { data } = JSON.parse(messageOf(three)) as { data: { packet: { data: unknown } } };
-    expect(data.packet.data).toEqual(["envelopes", three]);
-    expect(JSON.parse(messageOf([])) as unknown).toMatchObject({ data: { packet: { data: ["envelopes", []] } } });
+    const { message, spans } = pushMessageWithSpans(address, three);
+    // Lua's string.sub(message, first, last): 1-based and inclusive.
+    const cut = (first: number, last: number) => message.slice(first - 1, last);
+    expect(spans.map(({ first, last }) => JSON.parse(cut(first, last)) as unknown)).toEqual(three);
+    // Without the second: the head before the first span, the others joined by commas, the tail after the last.
+    const head = message.slice(0, spans[0]!.first - 1);
+    const tail = message.slice(spans[2]!.last);
+    const kept = [spans[0]!, spans[2]!].map(({ first, last }) => cut(first, last)).join(",");
+    expect(head + kept + tail).toBe(pushMessageWithSpans(address, [three[0]!, three[2]!]).message);
   });
 
   it("[RS9] uses the channel the adapter subscribes to when a socket of the address joins", async () => {
