@@ -33,7 +33,8 @@ export type Settings = {
   readonly warmupMs: number;
   /**
    * Warm-up of the latency run at its own rate: long enough that what is measured is the steady state at that
-   * rate, not the JIT's first second (p99 of 70-120 ms, measured) or the tail of the run before it.
+   * rate, not the JIT's first second (p99 of 70-120 ms, measured). The tail of a saturation run before it would
+   * take far longer to settle (see `System.phases`), so the latency run comes first.
    */
   readonly pacedWarmupMs: number;
   readonly windowMs: number;
@@ -446,18 +447,10 @@ export async function runSystem(settings: Settings, system: System, redis: Bench
   progress(`${system.label}: starting`);
   const servers = await startServers(system, redis);
   let generators: ChildHandle[] = [];
-  try {
-    if (system.phases.includes("idle")) {
-      progress(`${system.label}: ${settings.idleConnections.toLocaleString("en-US")} idle connections`);
-      result.idle = await measureIdle(settings, system, servers[0]!);
-    }
-    if (system.phases.includes("heap")) {
-      progress(
-        `${system.label}: heap snapshots around ${settings.heapConnections.toLocaleString("en-US")} connections`,
-      );
-      result.heap = await measureHeap(settings, system, servers[0]!);
-    }
-    if (!system.phases.some((phase) => phase === "saturation" || phase === "latency")) return result;
+  /** The load generators, started and connected for the first phase that needs them. */
+  let loaded: Load | undefined;
+  const load = async (): Promise<Load> => {
+    if (loaded !== undefined) return loaded;
     generators = await startGenerators(`${system.key} generator`, settings.generators);
     const perGenerator = Math.ceil(PAIRS / generators.length);
     await Promise.all(
@@ -472,22 +465,44 @@ export async function runSystem(settings: Settings, system: System, redis: Bench
         } satisfies SetupParams),
       ),
     );
-    const load: Load = {
-      generators,
-      servers: servers.map((s) => s.handle),
-      redis: system.scaled ? redis : undefined,
-    };
-    if (system.phases.includes("saturation")) {
-      progress(`${system.label}: saturation`);
-      result.saturation = await quietest(settings, () => withRedis(load.redis, () => saturate(settings, load)));
-    }
-    if (system.phases.includes("latency")) {
-      progress(`${system.label}: ${PACED_RATE} msg/s`);
-      result.latency = await quietest(settings, () => withRedis(load.redis, () => paced(settings, load)));
-    }
-    if (system.phases.includes("profile") && settings.profiling) {
-      progress(`${system.label}: saturation under the CPU profiler`);
-      result.profile = await profiled(settings, system, servers, load);
+    loaded = { generators, servers: servers.map((s) => s.handle), redis: system.scaled ? redis : undefined };
+    return loaded;
+  };
+  try {
+    // In the order the system lists them: what one phase leaves behind (garbage, a grown heap) is the next one's
+    // starting point.
+    for (const phase of system.phases) {
+      switch (phase) {
+        case "idle":
+          progress(`${system.label}: ${settings.idleConnections.toLocaleString("en-US")} idle connections`);
+          result.idle = await measureIdle(settings, system, servers[0]!);
+          break;
+        case "heap":
+          progress(
+            `${system.label}: heap snapshots around ${settings.heapConnections.toLocaleString("en-US")} connections`,
+          );
+          result.heap = await measureHeap(settings, system, servers[0]!);
+          break;
+        case "saturation": {
+          const running = await load();
+          progress(`${system.label}: saturation`);
+          result.saturation = await quietest(settings, () =>
+            withRedis(running.redis, () => saturate(settings, running)),
+          );
+          break;
+        }
+        case "latency": {
+          const running = await load();
+          progress(`${system.label}: ${PACED_RATE} msg/s`);
+          result.latency = await quietest(settings, () => withRedis(running.redis, () => paced(settings, running)));
+          break;
+        }
+        case "profile":
+          if (!settings.profiling) break;
+          progress(`${system.label}: saturation under the CPU profiler`);
+          result.profile = await profiled(settings, system, servers, await load());
+          break;
+      }
     }
   } finally {
     await Promise.all(generators.map((g) => g.stop(3_000)));

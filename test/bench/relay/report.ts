@@ -48,6 +48,9 @@ const cpuShare = (w: WindowStats, cpuMs: number): string => pct((cpuMs / w.wallM
 const gcPausedShare = (w: WindowStats): number =>
   w.gc.reduce((sum, g) => sum + g.minor.totalMs + g.major.totalMs, 0) / w.wallMs;
 const gcPausedPct = (w: WindowStats): string => `${(gcPausedShare(w) * 100).toFixed(1)}%`;
+/** Each server's pauses in a window, in words. */
+const names = (w: WindowStats): string => w.gc.map((g, i) => `${"AB"[i]} ${gcWords(g, w.wallMs)}`).join("; ");
+
 /** One server's pauses in a window, in words. */
 function gcWords(g: GcPauses, wallMs: number): string {
   const kind = (stats: PauseStats, name: string): string =>
@@ -435,8 +438,22 @@ export function printAnalysis(
   const quiet = get("parley-warn");
   const fixedRelay = get("parley-fixed");
   const noAof = get("parley-redis-no-aof");
-  const fresh = get("parley-redis-fresh");
+  const afterBurst = get("parley-redis-after-burst")?.latency;
   const cores = os.cpus().length;
+
+  if (afterBurst !== undefined && scaled?.latency !== undefined) {
+    const l = scaled.latency;
+    say();
+    say(`Cross-instance latency right after a saturation run (a relay recovering from a burst; diagnostic):`);
+    say(
+      `  - p99 ${ms(afterBurst.p99)} (p50 ${ms(afterBurst.p50)}) against ${ms(l.p99)} (p50 ${ms(l.p50)}) in the ` +
+        `steady state above (other CPU ${pct(afterBurst.otherPct)} and ${pct(l.otherPct)}). Garbage collection ` +
+        `on the instances: ${names(afterBurst)}, against ${names(l)}` +
+        (gcPausedShare(afterBurst) > 1.3 * gcPausedShare(l)
+          ? `: the burst leaves promoted garbage that V8 is still collecting, in more and longer pauses.`
+          : `: no more paused than in the steady state.`),
+    );
+  }
 
   say();
   if (missed.length === 0) {
@@ -556,8 +573,10 @@ export function printAnalysis(
           (publish === undefined
             ? ""
             : `; the Socket.io adapter's PUBLISH: ${fixed(publish.usec / publish.calls)} µs per message`) +
-          `. Each envelope carries its ${int(CIPHERTEXT_CHARS)}-character ciphertext to Redis twice, in one ` +
-          `call: to store, and inside the push message the script publishes.`,
+          `. Each envelope's ${int(CIPHERTEXT_CHARS)}-character ciphertext travels to Redis once, inside the push ` +
+          `message the store script publishes; the script stores each envelope's JSON cut from it (a duplicate ` +
+          `check, XADD and HSET per envelope), and the ack script deletes it (HGET, XDEL, HDEL), all written to ` +
+          `the append-only file.`,
       );
     }
     say(
@@ -569,8 +588,12 @@ export function printAnalysis(
         `${pct(concernShare(scaledB, "Redis client").share * 100)}.`,
     );
     say(
-      `  - To close it: the embedded fixes (they run on A too); the store script already publishes the push, so ` +
-        `a send takes one Redis round trip.`,
+      satUs(scaled) < satUs(sioRedis)
+        ? `  - To close it: Parley's instances already spend less per message than Socket.io's; the difference is ` +
+            `Redis, one core shared by every instance, running the durable store and the ack the baseline does ` +
+            `not have. Fewer Redis commands per envelope (or a Redis on cores of its own, as in production) close it.`
+        : `  - To close it: the embedded fixes (they run on A too); the store script already publishes the push, ` +
+            `so a send takes one Redis round trip.`,
     );
     const warning = disturbed(quietPct, [
       ["Parley scaled", s],
@@ -606,7 +629,6 @@ export function printAnalysis(
     }
     {
       const base = sioRedis?.latency;
-      const names = (w: WindowStats): string => w.gc.map((g, i) => `${"AB"[i]} ${gcWords(g, w.wallMs)}`).join("; ");
       const share = gcPausedShare(l);
       const longest = Math.max(0, ...l.gc.map((g) => Math.max(g.minor.maxMs, g.major.maxMs)));
       say(
@@ -629,26 +651,12 @@ export function printAnalysis(
         : variant.p99 < 0.7 * reference.p99
           ? helps
           : doesNot);
-    if (fresh?.latency !== undefined) {
-      say(
-        `  - The latency run alone on fresh processes, append-only file on (same run): ` +
-          compare(
-            fresh.latency,
-            l,
-            "much of the tail is the state the saturation run leaves behind (garbage in every heap, the " +
-              "append-only file's rewrites), not the work of 2,000 msg/s.",
-            "the tail is not the saturation run's aftermath.",
-          ),
-      );
-    }
     if (noAof?.latency !== undefined) {
-      // Both diagnostics run on fresh processes, so the append-only file is judged against the fresh run.
-      const reference = fresh?.latency ?? l;
       say(
-        `  - Redis without its append-only file, also on fresh processes: ` +
+        `  - Redis without its append-only file, on fresh processes like the run above: ` +
           compare(
             noAof.latency,
-            reference,
+            l,
             "the append-only file accounts for much of the tail.",
             "the append-only file does not account for the tail.",
           ),
