@@ -60,7 +60,8 @@ export function createRelayMetrics(depth: () => Promise<number>): RelayMetrics {
     deliveryLatency: new Histogram({
       name: "parley_delivery_latency_seconds",
       help: "Time from an envelope being stored to its recipient acknowledging it",
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 60, 600, 3600, 86_400],
+      // Clients hold acks up to ACK_DELAY_MS (RL8), so an online recipient's envelopes land around a quarter second.
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60, 600, 3600, 86_400],
       registers: [registry],
     }),
   };

@@ -291,6 +291,7 @@ function storedAtOf(streamId: unknown): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+/** The value `text` holds as JSON, or undefined when it is not JSON (a damaged entry). */
 function parsedJson(text: string): unknown {
   let value: unknown;
   try {
