@@ -40,7 +40,8 @@ const HOLE = "\u0000envelopes";
 
 /**
  * The adapter's broadcast of `envelopes` to the address room, as JSON (the adapter's encoding without binaries),
- * and each envelope's span in it, so the store script can cut out envelopes it refused (see redis-mailbox.ts).
+ * and each envelope's span in it, so the store script can cut out each envelope it stores and those it refused
+ * (see redis-mailbox.ts).
  * Spans count characters; validated envelopes and addresses are ASCII, so these are also byte offsets.
  */
 export function pushMessageWithSpans(

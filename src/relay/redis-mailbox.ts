@@ -316,8 +316,9 @@ function envelopeOf(address: Address, entry: unknown): Envelope | undefined {
       : // An entry stored before envelopes were kept as JSON.
         { v: Number(value("v")), to: address, id: value("id"), ct: value("ct") };
   const checked = validateEnvelope(candidate);
-  // Filed under another address: damaged, like an entry that does not parse.
-  return checked.ok && checked.value.to === address ? checked.value : undefined;
+  // Filed under another address or another message id: damaged, like an entry that does not parse (an ack of
+  // its id would find nothing, so it would come again on every connection).
+  return checked.ok && checked.value.to === address && checked.value.id === value("id") ? checked.value : undefined;
 }
 
 function putResultOf(answer: unknown): Result<PutStatus, MailboxError> {

@@ -79,7 +79,7 @@ function header(): void {
       `process(es) hold both ends of every pair. Saturation: each sender keeps ${WINDOW} sends awaiting the ` +
       `server's answer; ${settings.warmupMs} ms warm-up, ${settings.windowMs} ms measured; msg/s delivered to ` +
       `receivers. Latency: ${PACED_RATE} msg/s open loop, spread evenly over the pairs, send→receive at the ` +
-      `receiver (one clock), on processes that have not run saturation yet, ${settings.pacedWarmupMs} ms warm-up at that rate, ${settings.pacedWindowMs} ms measured (${((PACED_RATE * settings.pacedWindowMs) / 100_000).toLocaleString("en-US")} samples beyond the p99). Parley's receivers ack what they get as the web ` +
+      `receiver (one clock), on processes that have not run saturation yet (but for the after-burst diagnostic), ${settings.pacedWarmupMs} ms warm-up at that rate, ${settings.pacedWindowMs} ms measured (${((PACED_RATE * settings.pacedWindowMs) / 100_000).toLocaleString("en-US")} samples beyond the p99). Parley's receivers ack what they get as the web ` +
       `client does (what gathers within ${ACK_DELAY_MS} ms, in one \`ack\`), and its senders put what they hand over in one turn into one \`send\`, as the ` +
       `web client's outbox does; the baselines have no mailbox and nothing to ack, and send one envelope per event.`,
   );

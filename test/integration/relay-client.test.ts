@@ -408,6 +408,25 @@ describe("relay client against a misbehaving relay", () => {
     expect(acks()[1]).toEqual([[last.id]]);
   });
 
+  it("[RL8] when a handler fails, the acks held for the envelopes stored before it still go out", async () => {
+    const identity = generateIdentity();
+    const address = addressOf(identity.signing.publicKey);
+    const [stored, failing] = [envelopeTo(address), envelopeTo(address)];
+    const { url, events } = await scriptedRelay((socket, origin) => {
+      socket.emit("challenge", { v: RELAY_EVENTS_VERSION, nonce: encodeBase64Url(new Uint8Array(32)), origin });
+      socket.on("auth", (_response: unknown, reply: (result: unknown) => void) => {
+        reply({ ok: true, address });
+        socket.emit("envelopes", [stored, failing]);
+      });
+    });
+    const bob = client(url, identity, (envelope) =>
+      envelope.id === failing.id ? Promise.reject(new Error("disk full")) : Promise.resolve(),
+    );
+    await bob.errors.when((e) => e.code === "handler-failed", "handler-failed");
+    await events.when((event) => event.name === "ack", "the held ack");
+    expect(events.seen.filter((event) => event.name === "ack").map((event) => event.args)).toEqual([[[stored.id]]]);
+  });
+
   it("[RL10] hands a redelivered id to the app once, and acks it each time", async () => {
     const identity = generateIdentity();
     const address = addressOf(identity.signing.publicKey);

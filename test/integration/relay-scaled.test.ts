@@ -268,11 +268,15 @@ describe("scaled relay (Redis)", () => {
         const entry = await client.xadd(`parley:mb:${bob}`, "*", "id", envelope.id, "n", envelope.ct.length, ...fields);
         await client.hset(`parley:mbid:${bob}`, envelope.id, `${entry} ${envelope.ct.length}`);
       };
-      const [current, earlier, damaged, misfiled, last] = [bob, bob, bob, carol, bob].map((to) => envelopeTo(to));
+      const [current, earlier, damaged, misfiled, renamed, last] = [bob, bob, bob, carol, bob, bob].map((to) =>
+        envelopeTo(to),
+      );
       expect(await mailbox.put([current!])).toEqual([{ ok: true, value: "stored" }]);
       await file(earlier!, "v", "1", "ct", earlier!.ct);
       await file(damaged!, "e", JSON.stringify(damaged).slice(0, -1));
       await file(misfiled!, "e", JSON.stringify(misfiled));
+      // Indexed under one message id, holding another: an ack of either id could never delete it.
+      await file(renamed!, "e", JSON.stringify({ ...renamed!, id: last!.id }));
       expect(await mailbox.put([last!])).toEqual([{ ok: true, value: "stored" }]);
       expect(await mailbox.list(bob)).toEqual([current, earlier, last]);
       // An earlier relay's entry is acked like any other.

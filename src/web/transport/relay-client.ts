@@ -160,6 +160,8 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
     if (authenticated && batch.length > 0) socket.emit("ack", batch);
   };
   const ack = (id: MessageId): void => {
+    // A handler that finishes after close() has nowhere to ack; the envelope comes again next session.
+    if (stopped) return;
     pendingAcks.push(id);
     if (pendingAcks.length >= MAX_ACK_IDS) sendAcks();
     else ackTimer ??= setTimeout(sendAcks, ACK_DELAY_MS);
@@ -225,6 +227,8 @@ export function connectRelay(options: ConnectRelayOptions): RelayClient {
           generation += 1;
           storeFailures += 1;
           report({ code: "handler-failed", id: envelope.id });
+          // The envelopes stored before this one are acked; only those behind it come again.
+          sendAcks();
           socket.disconnect();
           reconnectLater();
           return;

@@ -636,9 +636,9 @@ export function printAnalysis(
           `${names(l)}` +
           (base === undefined ? ". " : `; Socket.io + Redis: ${names(base)}. `) +
           (share >= 0.005 && longest * 2 >= l.p99 - l.p50
-            ? `A send meets a pause on its way about ${fixed(share * 100)}% of the time, as often as the 1% the ` +
-              `p99 leaves out, and waits for it on top of the median: the pauses set much of the p99. Fewer ` +
-              `bytes allocated per message mean fewer pauses.`
+            ? `A send meets a pause on one of the instances about ${fixed(share * 100)}% of the time, against the ` +
+              `1% the p99 leaves out, and waits for it on top of the median: the pauses set much of the p99. ` +
+              `Fewer bytes allocated per message mean fewer pauses.`
             : `Pauses are too rare or too short to set the p99.`),
       );
     }

@@ -14,6 +14,8 @@ export type System = {
    * Run in this order, on the same processes. Latency comes before saturation: a p99 at a fixed rate is a steady
    * state, and the saturation run leaves each heap full of promoted garbage that V8 collects over the next 15 s
    * and more (measured: mark-compacts of up to 10 ms, scavenges twice as long, in a window 15 s after it).
+   * Idle connections come first where measured: RSS per connection needs a heap without a saturation run's
+   * slack, and the embedded p99 that follows them is no goal.
    */
   readonly phases: readonly Phase[];
   readonly config?: Partial<ServerConfig>;
