@@ -76,6 +76,17 @@ async function callsOf(client: Redis, command: string): Promise<number> {
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
 }
 
+/** A client of its own for a test of the mailbox or Redis itself, disconnected afterwards. */
+async function withClient(run: (client: Redis) => Promise<void>): Promise<void> {
+  await loadCrypto();
+  const client = new Redis(redis.url);
+  try {
+    await run(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function readyz(url: string): Promise<number> {
   return (await fetch(`${url}/readyz`)).status;
 }
@@ -181,9 +192,7 @@ describe("scaled relay (Redis)", () => {
 
   it("[RS8] stores a batch in one script call with the memory mailbox's answers: caps, duplicates, several recipients", async () => {
     const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, maxEnvelopes: 6, maxChars: 500, maxTotalEnvelopes: 14 };
-    await loadCrypto();
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const inRedis = createRedisMailbox(client, limits);
       const inMemory = createMemoryMailbox(Date.now, limits);
       const prng = createPrng(8);
@@ -213,16 +222,12 @@ describe("scaled relay (Redis)", () => {
         }
       }
       expect([...answers].sort()).toEqual(["address", "duplicate", "relay", "stored"]);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS4][LM2] expiry as in memory: an expired copy is no duplicate, and a full relay sweeps before it refuses", async () => {
     const limits = { ...DEFAULT_MEMORY_MAILBOX_LIMITS, ttlMs: 150, maxTotalEnvelopes: 2 };
-    await loadCrypto();
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const inRedis = createRedisMailbox(client, limits);
       const inMemory = createMemoryMailbox(Date.now, limits);
       const [bob, carol, dave] = [0, 1, 2].map(() => addressOf(generateIdentity().signing.publicKey));
@@ -251,15 +256,11 @@ describe("scaled relay (Redis)", () => {
       expect(stored[0]).toMatchObject({ ok: true, value: "stored" });
       expect(await inRedis.list(carol!)).toEqual([]);
       expect(await inRedis.depth()).toBe(await inMemory.depth());
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS12] reads entries as outside input: earlier relays' entries are delivered, damaged or misfiled ones skipped", async () => {
-    await loadCrypto();
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const mailbox = createRedisMailbox(client, DEFAULT_MEMORY_MAILBOX_LIMITS);
       const bob = addressOf(generateIdentity().signing.publicKey);
       const carol = addressOf(generateIdentity().signing.publicKey);
@@ -282,15 +283,11 @@ describe("scaled relay (Redis)", () => {
       // An earlier relay's entry is acked like any other.
       expect(await mailbox.ack(bob, [earlier!.id])).toHaveLength(1);
       expect(await mailbox.list(bob)).toEqual([current, last]);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS11] acks of several mailboxes, arriving together, are deleted by one script call with each caller's answer", async () => {
-    await loadCrypto();
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const inRedis = createRedisMailbox(client, DEFAULT_MEMORY_MAILBOX_LIMITS);
       const [bob, carol] = [generateIdentity(), generateIdentity()].map((id) => addressOf(id.signing.publicKey));
       const toBob = [envelopeTo(bob!), envelopeTo(bob!), envelopeTo(bob!)];
@@ -312,9 +309,7 @@ describe("scaled relay (Redis)", () => {
       expect(await inRedis.depth()).toBe(0);
       // Their keys are gone with their last envelope.
       expect(await client.exists(`parley:mb:${bob}`, `parley:mbid:${bob}`)).toBe(0);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS8] a batch partly refused pushes its recipient only the envelopes stored, in one event", async () => {
@@ -344,8 +339,7 @@ describe("scaled relay (Redis)", () => {
 
   it("[RS9] pushes only to the instances where the recipient is connected: one sharded channel per address", async () => {
     const [one, two, three] = [await instance(), await instance(), await instance()];
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const alice = await peer(one.url);
       const identity = generateIdentity();
       const address = addressOf(identity.signing.publicKey);
@@ -381,15 +375,12 @@ describe("scaled relay (Redis)", () => {
       expect([...onOneGot.keys()].sort()).toEqual([envelope.id, later.id, local.id].sort());
       expect(onOneGot.get(local.id)).toEqual(local);
       expect(await onThree.inbox.next()).toEqual(local);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS10] a push published while an instance's subscriptions were away still arrives: its mailboxes are drained again", async () => {
     const [one, two] = [await instance(), await instance()];
-    const client = new Redis(redis.url);
-    try {
+    await withClient(async (client) => {
       const alice = await peer(one.url);
       const bob = await peer(two.url);
       const subscribers = () => subscribersOf(client, bob.address);
@@ -405,9 +396,7 @@ describe("scaled relay (Redis)", () => {
       const next = envelopeTo(bob.address);
       expect(await send(alice, next)).toEqual(stored(next));
       expect(await bob.inbox.next()).toEqual(next);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it("[RS5] with Redis down: not ready, sends refused as unavailable, nothing crashes; back up: ready and routing", async () => {
